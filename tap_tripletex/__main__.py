@@ -1,0 +1,3 @@
+from tap_tripletex.tap import main
+
+main()
