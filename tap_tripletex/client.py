@@ -10,10 +10,9 @@ from weakref import WeakKeyDictionary
 
 import msgspec
 import requests
-from singer_sdk import RESTStream
+from singer_sdk import RESTStream, SchemaDirectory, StreamSchema
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 from singer_sdk.pagination import OffsetPaginator
-from singer_sdk import SchemaDirectory, StreamSchema
 
 from tap_tripletex.errors import ConfigError, describe_api_error
 from tap_tripletex.timeutil import date_windows, oslo_today, parse_start
@@ -43,7 +42,7 @@ def payload(response: requests.Response) -> dict[str, t.Any]:
     return _payloads[response]
 
 
-class SessionRejected(Exception):
+class SessionRejectedError(Exception):
     """401 on a data call: the session is renewed once and the request retried."""
 
     def __init__(self, response: requests.Response) -> None:
@@ -150,11 +149,11 @@ class TripletexStream(RESTStream[int]):
         def send(request: requests.PreparedRequest, context: Context | None) -> t.Any:
             try:
                 return retrying(request, context)
-            except SessionRejected:
+            except SessionRejectedError:
                 self.session.reject(request)
                 try:
                     return retrying(request, context)
-                except SessionRejected as again:
+                except SessionRejectedError as again:
                     raise ConfigError(
                         f"Tripletex refused the session for company_id {self._company_id} "
                         f"({describe_api_error(again.response)}): the company id is wrong "
@@ -169,7 +168,7 @@ class TripletexStream(RESTStream[int]):
     def validate_response(self, response: requests.Response) -> None:
         status = response.status_code
         if status == HTTPStatus.UNAUTHORIZED:
-            raise SessionRejected(response)
+            raise SessionRejectedError(response)
         if status == HTTPStatus.TOO_MANY_REQUESTS or status >= 500:
             raise RetriableAPIError(self.response_error_message(response), response)
         if status >= 400:

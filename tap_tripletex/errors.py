@@ -68,7 +68,7 @@ def send_safely(
     try:
         return http.request(method, url, **kwargs)
     except requests.RequestException as exc:
-        base = url.split("?")[0].rsplit("/token/", 1)[0]
+        base = url.split("?", maxsplit=1)[0].rsplit("/token/", 1)[0]
         reason = redact(type(exc).__name__, secrets)
         raise ConfigError(
             f"api_url {base} could not be reached ({reason}); check the setting"

@@ -72,9 +72,8 @@ def own_properties(spec: Schema, schema: Schema) -> dict[str, Schema]:
     """Properties of an object schema, merging `allOf` parts in order."""
     props: dict[str, Schema] = {}
     for part in schema.get("allOf", []):
-        if "$ref" in part:
-            part = component(spec, part["$ref"])[1]
-        props.update(own_properties(spec, part))
+        resolved = component(spec, part["$ref"])[1] if "$ref" in part else part
+        props.update(own_properties(spec, resolved))
     props.update(schema.get("properties", {}))
     return props
 
@@ -166,9 +165,7 @@ def build_schema(spec: Schema, path: str, component_name: str | None = None) -> 
 
 def generate(spec: Schema) -> dict[str, Schema]:
     """Stream name -> schema for every resource in `RESOURCES`."""
-    return {
-        r.name: build_schema(spec, r.path, getattr(r, "component", None)) for r in RESOURCES
-    }
+    return {r.name: build_schema(spec, r.path, getattr(r, "component", None)) for r in RESOURCES}
 
 
 def serialise(schema: Schema) -> str:
