@@ -1,0 +1,73 @@
+"""Session tokens: creation (`PUT /token/session/:create`) and HTTP Basic checks."""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+import threading
+import uuid
+from dataclasses import dataclass
+from datetime import date
+
+from tap_tripletex.simulator.clock import parse_date
+from tap_tripletex.simulator.errors import invalid, unauthorized
+from tap_tripletex.simulator.values import HOST
+
+
+@dataclass(frozen=True)
+class Session:
+    id: int
+    token: str
+    expires: date  # first Oslo date on which the token no longer works
+
+
+class Sessions:
+    def __init__(self, consumer_token: str, employee_token: str) -> None:
+        self._consumer, self._employee = consumer_token, employee_token
+        self._by_token: dict[str, Session] = {}
+        self._lock = threading.Lock()
+        self.created = 0
+
+    def create(self, params: dict[str, str], today: date) -> dict[str, object]:
+        """The `value` of a new session, or an ApiError like the real endpoint's."""
+        if not secrets.compare_digest(params.get("consumerToken", ""), self._consumer):
+            raise invalid("arg:consumerToken", "Ugyldig consumer token.")
+        if not secrets.compare_digest(params.get("employeeToken", ""), self._employee):
+            raise invalid("arg:employeeToken", "Ugyldig employee token.")
+        expires = parse_date(params.get("expirationDate"))
+        if expires is None:
+            raise invalid("arg:expirationDate", "Ugyldig dato, forventet format YYYY-MM-DD.")
+        if expires <= today:
+            raise invalid("arg:expirationDate", "Utløpsdatoen må være etter dagens dato.")
+        with self._lock:
+            self.created += 1
+            session_id = 45_000_000 + self.created
+            inner = {"tokenId": session_id, "token": str(uuid.uuid4())}
+            token = base64.b64encode(json.dumps(inner).encode()).decode()
+            self._by_token[token] = Session(session_id, token, expires)
+        return {
+            "id": session_id,
+            "version": 0,
+            "url": f"{HOST}/v2/token/session/{session_id}",
+            "consumerToken": {"id": 1001, "url": f"{HOST}/v2/token/consumer/1001"},
+            "employeeToken": {"id": 2001, "url": f"{HOST}/v2/token/employee/2001"},
+            "expirationDate": expires.isoformat(),
+            "token": token,
+            "encryptionKey": None,
+        }
+
+    def check(self, authorization: str | None, today: date) -> tuple[str, Session]:
+        """(username, session) of a valid `Authorization: Basic` header, else 401."""
+        if not authorization or not authorization.startswith("Basic "):
+            raise unauthorized("Mangler autentisering (HTTP Basic).")
+        try:
+            decoded = base64.b64decode(authorization[6:].strip(), validate=True).decode()
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise unauthorized("Ugyldig Authorization-header.") from exc
+        username, _, token = decoded.partition(":")
+        with self._lock:
+            session = self._by_token.get(token)
+        if session is None or today >= session.expires:
+            raise unauthorized()
+        return username, session

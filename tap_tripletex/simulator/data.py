@@ -1,0 +1,196 @@
+"""Dataset generation: every stream of one company, from the tap's JSON schemas.
+
+Columns are built for all records at once: a property's value is drawn from a pool of
+pre-encoded `"name":value` fragments, so a record is one bytes join. Ids, urls,
+versions, business dates and a few related columns are per record.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from importlib import resources as package_files
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from tap_tripletex.resources import BY_NAME, RESOURCES, Resource
+from tap_tripletex.simulator import plan
+from tap_tripletex.simulator.clock import FIRST_DAY, timestamp
+from tap_tripletex.simulator.table import Record, Table
+from tap_tripletex.simulator.values import HOST, Context, Schema, types, value
+
+SKIPPED = {"company_id", "changes"}  # added by the tap / stored beside the record
+VERSIONS = (0, 0, 0, 0, 1, 1, 2, 3)
+POOL = 256
+CURRENCIES = ("NOK SEK DKK USD EUR GBP CHF JPY AUD CAD PLN ISK CZK HUF NZD SGD HKD ZAR CNY INR "
+              "BRL MXN TRY THB KRW ILS AED SAR MYR IDR PHP TWD RON BGN UAH").split()
+METRICS: dict[str, tuple[str, Callable[[Record], float]]] = {
+    "ledger_voucher": ("totalNumberOfPostings", lambda r: len(r.get("postings") or [])),
+    "timesheet_entry": ("sumAllHours", lambda r: float(r.get("hours") or 0)),
+}
+Column = list[bytes]
+_encode = msgspec.json.encode
+
+
+def load_schemas(directory: Path | None = None) -> dict[str, Schema]:
+    """The tap's record schemas; a minimal one for a stream whose file is missing."""
+    found: dict[str, Schema] = {}
+    base: Any = directory or package_files.files("tap_tripletex") / "schemas"
+    for resource in RESOURCES:
+        file = base / f"{resource.name}.json"
+        if file.is_file():
+            found[resource.name] = json.loads(file.read_text(encoding="utf-8"))
+        else:
+            props = {k: {"type": ["integer", "null"]} for k in ("id", "version")}
+            props["url"] = {"type": ["string", "null"]}
+            if resource.date_field:
+                props[resource.date_field] = {"type": ["string", "null"]}
+            found[resource.name] = {"type": "object", "properties": props}
+    return found
+
+
+@dataclass
+class Dataset:
+    """All streams of one company."""
+
+    company_id: int
+    seed: int
+    tables: dict[str, Table]
+    schemas: dict[str, Schema]
+    context: Context
+
+    def __post_init__(self) -> None:
+        self._paths = {table.path: table for table in self.tables.values()}
+
+    def by_path(self, path: str) -> Table | None:
+        return self._paths.get(path)
+
+
+def build(seed: int, size: int, company_id: int, today: date, schemas: dict[str, Schema]) -> Dataset:
+    counts = plan.counts(size)
+    today_ord = today.toordinal()
+    rngs = {r.name: random.Random(f"{seed}:{company_id}:{r.name}") for r in RESOURCES}
+    all_ids = {r.name: plan.ids(rngs[r.name], r.name, counts[r.name]) for r in RESOURCES}
+    all_dates = {
+        r.name: plan.dates(rngs[r.name], counts[r.name], today_ord)
+        for r in RESOURCES
+        if r.date_field and r.name != "ledger_posting"
+    }
+    specials = _related_columns(all_ids, all_dates)
+    for r in RESOURCES:
+        if r.date_field and r.name not in all_dates:
+            all_dates[r.name] = plan.dates(rngs[r.name], counts[r.name], today_ord)
+    tables = {}
+    for resource in RESOURCES:
+        ctx = Context(resource.name, today, all_ids)
+        tables[resource.name] = _table(
+            rngs[resource.name], resource, schemas[resource.name], ctx,
+            all_dates.get(resource.name), specials.get(resource.name, {}),
+        )
+    return Dataset(company_id, seed, tables, schemas, Context("", today, all_ids))
+
+
+def _stub(name: str, rid: int) -> bytes:
+    return b'{"id":%d,"url":"%s/v2%s/%d"}' % (rid, HOST.encode(), BY_NAME[name].path.encode(), rid)
+
+
+def _related_columns(
+    all_ids: dict[str, list[int]], all_dates: dict[str, list[int]]
+) -> dict[str, dict[str, tuple[Column, list[float] | None]]]:
+    """Postings belong to vouchers: same date, voucher stub, voucher lists its postings."""
+    if "ledger_posting" not in all_ids or "ledger_voucher" not in all_ids:
+        return {}
+    posting_ids, voucher_ids = all_ids["ledger_posting"], all_ids["ledger_voucher"]
+    owner = plan.owners(len(posting_ids), len(voucher_ids))
+    all_dates["ledger_posting"] = [all_dates["ledger_voucher"][v] for v in owner]
+    stubs = [_stub("ledger_voucher", rid) for rid in voucher_ids]
+    children: list[list[bytes]] = [[] for _ in voucher_ids]
+    for pos, parent in enumerate(owner):
+        children[parent].append(_stub("ledger_posting", posting_ids[pos]))
+    postings = [b'"postings":[' + b",".join(c) + b"]" for c in children]
+    return {
+        "ledger_posting": {"voucher": ([b'"voucher":' + stubs[v] for v in owner], None)},
+        "ledger_voucher": {"postings": (postings, [float(len(c)) for c in children])},
+    }
+
+
+def _table(  # noqa: PLR0913
+    rng: random.Random,
+    resource: Resource,
+    schema: Schema,
+    ctx: Context,
+    dates: list[int] | None,
+    special: dict[str, tuple[Column, list[float] | None]],
+) -> Table:
+    name, ids = resource.name, ctx.ids[resource.name]
+    n = len(ids)
+    props: dict[str, Schema] = schema.get("properties", {})
+    versions = rng.choices(VERSIONS, k=n)
+    metric: list[float] | None = None
+    columns: list[Column] = []
+    singular = resource.path.rsplit("/", 1)[-1]
+    for key, prop in props.items():
+        if key in SKIPPED:
+            continue
+        head = b'"%s":' % key.encode()
+        if key in special:
+            column, metric = special[key]
+        elif key == "id":
+            column = [head + b"%d" % rid for rid in ids]
+        elif key == "url":
+            prefix = head + f'"{HOST}/v2{resource.path}/'.encode()
+            column = [prefix + b'%d"' % rid for rid in ids]
+        elif key == "version":
+            column = [head + b"%d" % v for v in versions]
+        elif key == resource.date_field and dates is not None:
+            texts = {d: head + b'"%s"' % date.fromordinal(d).isoformat().encode() for d in set(dates)}
+            column = [texts[d] for d in dates]
+        elif key in ("number", f"{singular}Number"):
+            start = {"customer": 10_001, "supplier": 20_001}.get(name, 1)
+            quote = b'"' if "integer" not in types(prop) else b""
+            column = [head + quote + b"%d" % (start + i) + quote for i in range(n)]
+        elif name == "currency" and key == "code":
+            codes = [CURRENCIES[i] if i < len(CURRENCIES) else f"X{i:02d}"[:3] for i in range(n)]
+            column = [head + _encode(c) for c in codes]
+        elif name == "timesheet_entry" and key == "hours":
+            hours = [rng.randint(1, 20) / 2 for _ in range(n)]
+            column, metric = [head + _encode(h) for h in hours], hours
+        else:
+            size = min(POOL, 2 * n + 4)
+            pool = [head + _encode(value(rng, key, prop, ctx)) for _ in range(size)]
+            column = rng.choices(pool, k=n)
+        columns.append(column)
+    blobs = [b"{" + b",".join(parts) + b"}" for parts in zip(*columns)]
+    changes = _changes(rng, versions, dates, ctx)
+    order = list(range(n))
+    rng.shuffle(order)  # the default (unspecified) order of list endpoints
+    metric_fn = METRICS[name][1] if name in METRICS else None
+    if metric_fn is not None and metric is None:
+        metric = [0.0] * n
+    return Table(name, resource.path, [k for k in props if k != "company_id"], ids, blobs,
+                 changes, dates, order, metric, metric_fn)
+
+
+def _changes(
+    rng: random.Random, versions: list[int], dates: list[int] | None, ctx: Context
+) -> list[bytes]:
+    """`[{employeeId, timestamp, changeType}]`: CREATE, and UPDATE when version > 0."""
+    first, today = FIRST_DAY.toordinal(), ctx.today.toordinal()
+    employees = ctx.ids.get("employee") or [1]
+    created = dates or [rng.randint(first, today) for _ in versions]
+    out = []
+    entry = '{"employeeId":%d,"timestamp":"%s","changeType":"%s"}'
+    for version, day in zip(versions, created):
+        secs = rng.randrange(7 * 3600, 19 * 3600)
+        text = entry % (rng.choice(employees), timestamp(day, secs), "CREATE")
+        if version:
+            later = min(day + rng.randint(0, 90), today)
+            later_secs = secs + 600 if later == day else rng.randrange(7 * 3600, 21 * 3600)
+            text += "," + entry % (rng.choice(employees), timestamp(later, later_secs), "UPDATE")
+        out.append(f"[{text}]".encode())
+    return out

@@ -1,0 +1,147 @@
+"""Resource endpoints: `GET /v2/<path>` lists and `GET /v2/<path>/<id>` single objects."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from typing import Any
+
+import msgspec
+
+from tap_tripletex.resources import BY_NAME
+from tap_tripletex.simulator import fields
+from tap_tripletex.simulator.clock import parse_date
+from tap_tripletex.simulator.data import METRICS, Dataset
+from tap_tripletex.simulator.errors import (
+    TOO_LARGE,
+    VALIDATION,
+    ApiError,
+    Reply,
+    bad_request,
+    invalid,
+    not_found,
+)
+from tap_tripletex.simulator.table import SortingError, Table
+
+MAX_COUNT = 10_000
+DEFAULT_COUNT = 1000
+NO_DIGEST = b"\"'If-None-Match' header not specified\""
+NO_CHECKSUM = b'"Checksum not yet supported for this endpoint"'
+NO_CHECKSUM_STREAMS = {"employee"}
+_encode = msgspec.json.encode
+
+
+def handle(dataset: Dataset, path: str, params: Mapping[str, str], headers: Mapping[str, str]) -> Reply:
+    table = dataset.by_path(path)
+    if table is not None:
+        return list_reply(dataset, table, params, headers)
+    head, _, tail = path.rpartition("/")
+    table = dataset.by_path(head)
+    if table is not None and tail.isdigit():
+        return single_reply(dataset, table, int(tail), params)
+    raise not_found(f"Fant ikke {path}.")
+
+
+def integer(params: Mapping[str, str], name: str, default: int) -> int:
+    text = params.get(name, "")
+    if text == "":
+        return default
+    try:
+        number = int(text)
+    except ValueError:
+        raise invalid(name, f"Ugyldig tall: {text}") from None
+    if number < 0:
+        raise invalid(name, "Kan ikke være negativ.")
+    return number
+
+
+def date_range(table: Table, params: Mapping[str, str]) -> tuple[int, int] | None:
+    resource = BY_NAME[table.name]
+    if not resource.date_params:
+        return None
+    low_name, high_name = resource.date_params
+    missing = [name for name in resource.date_params if not params.get(name)]
+    if missing:
+        problems = [(name, "Kan ikke være null.") for name in missing]
+        raise ApiError(422, VALIDATION, "Validering feilet.", None, problems)
+    low, high = parse_date(params[low_name]), parse_date(params[high_name])
+    if low is None:
+        raise invalid(low_name, "Ugyldig dato, forventet format YYYY-MM-DD.")
+    if high is None:
+        raise invalid(high_name, "Ugyldig dato, forventet format YYYY-MM-DD.")
+    if low >= high:
+        raise invalid(high_name, f"{high_name} må være etter {low_name}.")
+    return low.toordinal(), high.toordinal()
+
+
+def parse_fields(table: Table, params: Mapping[str, str]) -> fields.Tree:
+    try:
+        tree = fields.parse(params.get("fields") or "*")
+        fields.check(tree, (*table.props, "changes"))
+    except fields.FieldsError as exc:
+        raise bad_request(str(exc)) from None
+    return tree
+
+
+def resolver(dataset: Dataset) -> fields.Resolver:
+    """Expands a `{id, url}` stub into the referenced record when the simulator has it."""
+
+    def resolve(stub: dict[str, Any]) -> dict[str, Any] | None:
+        url, rid = str(stub.get("url") or ""), stub.get("id")
+        _, _, rest = url.partition("/v2")
+        table = dataset.by_path(rest.rpartition("/")[0])
+        pos = table.position(rid) if table is not None and isinstance(rid, int) else None
+        return table.record(pos) if table is not None and pos is not None else None
+
+    return resolve
+
+
+def values(dataset: Dataset, table: Table, positions: Any, tree: fields.Tree) -> list[bytes]:
+    with_changes = "changes" in tree
+    if fields.is_plain(tree) is not None:
+        return [table.blob(p, with_changes) for p in positions]
+    resolve = resolver(dataset)
+    return [_encode(fields.apply(table.record(p, with_changes), tree, resolve)) for p in positions]
+
+
+def list_reply(
+    dataset: Dataset, table: Table, params: Mapping[str, str], headers: Mapping[str, str]
+) -> Reply:
+    start = integer(params, "from", 0)
+    count = integer(params, "count", DEFAULT_COUNT)
+    if count > MAX_COUNT:
+        message = "Result set too large. Limit of 10.000 reached."
+        raise ApiError(422, TOO_LARGE, message, message, [("count", message)])
+    window = date_range(table, params)
+    tree = parse_fields(table, params)
+    try:
+        selection = table.select(window, params.get("sorting", ""))
+    except SortingError as exc:
+        raise bad_request(f"Illegal field in sorting: {exc}") from None
+    page = selection.positions[start : start + count]
+    total = len(selection.positions)
+    size = start + len(page) + 1 if start + len(page) < total else total
+    digest = NO_DIGEST
+    if table.name in NO_CHECKSUM_STREAMS:
+        digest = NO_CHECKSUM
+    elif headers.get("if-none-match"):
+        state = f"{table.name}:{table.revision}:{window}:{total}".encode()
+        digest = b'"%s"' % hashlib.sha256(state).hexdigest()[:32].encode()
+    extra = b""
+    if table.name in METRICS:
+        total_metric: float | int = selection.metric
+        if table.name == "ledger_voucher":
+            total_metric = int(total_metric)
+        extra = b',"%s":%s' % (METRICS[table.name][0].encode(), _encode(total_metric))
+    body = b'{"fullResultSize":%d,"from":%d,"count":%d,"versionDigest":%s,"values":[%s]%s}' % (
+        size, start, len(page), digest, b",".join(values(dataset, table, page, tree)), extra,
+    )
+    return Reply(200, body)
+
+
+def single_reply(dataset: Dataset, table: Table, record_id: int, params: Mapping[str, str]) -> Reply:
+    pos = table.position(record_id)
+    if pos is None:
+        raise not_found(f"Objektet med id {record_id} finnes ikke.")
+    tree = parse_fields(table, params)
+    return Reply(200, b'{"value":%s}' % values(dataset, table, [pos], tree)[0])

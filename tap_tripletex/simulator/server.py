@@ -1,0 +1,122 @@
+"""HTTP plumbing: a threaded stdlib server that hands each request to `routes.dispatch`."""
+
+from __future__ import annotations
+
+import socket
+import sys
+import threading
+import time
+import traceback
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from tap_tripletex.simulator import routes
+from tap_tripletex.simulator.errors import UNKNOWN, ApiError, Reply
+
+if TYPE_CHECKING:
+    from tap_tripletex.simulator.core import Simulator
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 1024
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], sim: Simulator) -> None:
+        self.sim = sim
+        self._open: set[socket.socket] = set()
+        self._open_lock = threading.Lock()
+        super().__init__(address, Handler)
+
+    def track(self, conn: socket.socket, is_open: bool) -> None:
+        with self._open_lock:
+            if is_open:
+                self._open.add(conn)
+            else:
+                self._open.discard(conn)
+
+    def close_connections(self) -> None:
+        """End kept-alive connections so no handler thread outlives the server."""
+        with self._open_lock:
+            for conn in self._open:
+                try:
+                    conn.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+            self._open.clear()
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "TripletexSimulator/1.0"
+    sys_version = ""
+    timeout = 120
+    server: Server
+
+    def setup(self) -> None:
+        super().setup()
+        self.server.track(self.connection, True)
+
+    def finish(self) -> None:
+        self.server.track(self.connection, False)
+        super().finish()
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        pass
+
+    def do_GET(self) -> None:
+        self.respond("GET")
+
+    def do_PUT(self) -> None:
+        self.respond("PUT")
+
+    def do_POST(self) -> None:
+        self.respond("POST")
+
+    def do_DELETE(self) -> None:
+        self.respond("DELETE")
+
+    def respond(self, method: str) -> None:
+        sim = self.server.sim
+        split = urlsplit(self.path)
+        path = unquote(split.path)
+        params = {k: v[-1] for k, v in parse_qs(split.query, keep_blank_values=True).items()}
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            self.rfile.read(length)
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        request = routes.Request(method, path, params, headers, str(uuid.uuid4()))
+        sim.log_request(method, path, params)
+        allowed, limit_headers = sim.limiter.hit()
+        if sim.latency:
+            time.sleep(sim.latency)
+        reply = self.reply(sim, request, allowed)
+        self.send_response(reply.status)
+        self.send_header("Content-Type", reply.content_type)
+        self.send_header("Content-Length", str(len(reply.body)))
+        self.send_header("x-tlx-request-id", request.request_id)
+        for name, text in {**limit_headers, **reply.headers}.items():
+            self.send_header(name, text)
+        self.end_headers()
+        if method != "HEAD":
+            self.wfile.write(reply.body)
+
+    @staticmethod
+    def reply(sim: Simulator, request: routes.Request, allowed: bool) -> Reply:
+        try:
+            reply = sim.hook(request) if sim.hook is not None else None
+            if reply is None:
+                reply = sim.faults.take(request.method, request.path[3:], request.request_id)
+            if reply is not None:
+                return reply
+            if not allowed:
+                raise ApiError(429, UNKNOWN, "For mange forespørsler.", "Rate limit exceeded.")
+            return routes.dispatch(sim, request)
+        except ApiError as exc:
+            return exc.reply(request.request_id)
+        except Exception:
+            traceback.print_exc(file=sys.stderr)
+            error = ApiError(500, UNKNOWN, "En intern feil oppstod.", "Simulator error.")
+            return error.reply(request.request_id)
