@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import typing as t
+from datetime import date, timedelta
 from functools import cached_property
 from http import HTTPStatus
 from importlib import resources as importlib_resources
@@ -14,7 +15,8 @@ from singer_sdk import RESTStream, SchemaDirectory, StreamSchema
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 from singer_sdk.pagination import OffsetPaginator
 
-from tap_tripletex.errors import ConfigError, describe_api_error
+from tap_tripletex.errors import ConfigError, api_error_fields, describe_api_error
+from tap_tripletex.replication import change_floor, last_change, window_start
 from tap_tripletex.timeutil import date_windows, oslo_today, parse_start
 
 if t.TYPE_CHECKING:
@@ -50,6 +52,13 @@ class SessionRejectedError(Exception):
         self.response = response
 
 
+class ResultSetTooLargeError(FatalAPIError):
+    """422 code 23000: the query matches more than Tripletex will answer."""
+
+
+RESULT_SET_TOO_LARGE = 23000
+
+
 class FullPagePaginator(OffsetPaginator):
     """`from`/`count` paging that stops at the first page shorter than `count`.
 
@@ -73,6 +82,9 @@ class TripletexStream(RESTStream[int]):
         self._tap_ref = tap
         self._company_id: int | None = None
         super().__init__(tap=tap, name=resource.name, path=resource.path)
+        self.replication_key = (
+            "last_changed_at" if resource.changed_since else resource.date_field
+        )
 
     @property
     def url_base(self) -> str:
@@ -98,10 +110,18 @@ class TripletexStream(RESTStream[int]):
 
     @cached_property
     def fields_param(self) -> str:
-        """`fields`: `*` when every property is selected, else the selected names."""
-        names = [n for n in self.schema["properties"] if n != "company_id"]
+        """`fields`: `*` when every property is selected, else the selected names.
+
+        `changes` is only returned when asked for; change-time streams need it.
+        """
+        derived = {"company_id", "last_changed_at"}
+        names = [n for n in self.schema["properties"] if n not in derived]
         selected = [n for n in names if self.mask.get(("properties", n), True)]
-        return "*" if len(selected) == len(names) else ",".join(selected)
+        if len(selected) == len(names):
+            return "*,changes" if self.resource.changed_since else "*"
+        if self.resource.changed_since and "changes" not in selected:
+            selected.append("changes")
+        return ",".join(selected)
 
     def get_new_paginator(self) -> FullPagePaginator:
         return FullPagePaginator(start_value=0, page_size=int(self.config["page_size"]))
@@ -113,32 +133,89 @@ class TripletexStream(RESTStream[int]):
             "sorting": "id",
             "fields": self.fields_param,
         }
-        window = (context or {}).get("window")
-        if window and self.resource.date_params:
-            start_param, end_param = self.resource.date_params
-            params[start_param], params[end_param] = window
-        return params
-
-    def get_records(self, context: Context | None) -> Iterable[dict[str, t.Any]]:
         context = context or {}
-        self._company_id = int(context["company_id"])
-        if not self.resource.date_params:
-            yield from self.request_records(context)
-            return
-        for start, end in self.date_windows():
-            window = (start.isoformat(), end.isoformat())
-            yield from self.request_records({**context, "window": window})
-
-    def date_windows(self) -> list[tuple[t.Any, t.Any]]:
-        first = parse_start(str(self.config["start_date"]))
-        return date_windows(first, oslo_today(), int(self.config["window_days"]))
+        if "window" in context and self.resource.date_params:
+            start_param, end_param = self.resource.date_params
+            params[start_param], params[end_param] = context["window"]
+        if context.get("changed_since"):
+            params["changedSince"] = context["changed_since"]
+        return params
 
     def parse_response(self, response: requests.Response) -> Iterable[dict[str, t.Any]]:
         return payload(response).get("values") or []
 
-    def post_process(self, row: dict, context: Context | None = None) -> dict | None:
-        row["company_id"] = self._company_id
-        return row
+    # Reading and replication
+
+    def get_records(self, context: Context | None) -> Iterable[dict[str, t.Any]]:
+        context = dict(context or {})
+        self._company_id = company_id = int(context["company_id"])
+        if self.resource.date_params:
+            records = self._read_date_windows(context)
+        elif self.resource.changed_since:
+            records = self._read_changed(context)
+        else:
+            records = self.request_records(context)
+        for record in records:
+            record["company_id"] = company_id
+            yield record
+
+    def _bookmark(self, context: Context) -> str | None:
+        """The partition's saved bookmark. Unlike the SDK's starting value this never
+        falls back to `start_date`, which bounds business dates, not change times."""
+        state = self.get_context_state({"company_id": context["company_id"]})
+        if state.get("replication_key") != self.replication_key:
+            return None
+        return state.get("replication_key_value") or None
+
+    def _read_changed(self, context: dict) -> Iterable[dict[str, t.Any]]:
+        """Changed since the bookmark: asked of the server, and checked here too,
+        because `changedSince` has been seen ignored."""
+        bookmark = self._bookmark(context)
+        floor = None
+        if bookmark:
+            context["changed_since"], floor = change_floor(bookmark)
+        for record in self.request_records(context):
+            changed = record["last_changed_at"] = last_change(record)
+            if floor is None or changed is None or changed >= floor:
+                yield record
+
+    def _read_date_windows(self, context: dict) -> Iterable[dict[str, t.Any]]:
+        """Window by window from the bookmark less the lookback through today (Oslo),
+        checkpointing the bookmark after each completed window."""
+        start = window_start(
+            self._bookmark(context),
+            parse_start(str(self.config["start_date"])),
+            int(self.config["lookback_days"]),
+        )
+        for first, end in date_windows(start, oslo_today(), int(self.config["window_days"])):
+            yield from self._read_window(context, first, end)
+            self._checkpoint(context, (end - timedelta(days=1)).isoformat())
+
+    def _read_window(self, context: dict, first: date, end: date) -> Iterable[dict[str, t.Any]]:
+        """One [first, end) window; halved while Tripletex calls it too large."""
+        try:
+            yield from self.request_records(
+                {**context, "window": (first.isoformat(), end.isoformat())}
+            )
+        except ResultSetTooLargeError:
+            days = (end - first).days
+            if days <= 1:
+                raise FatalAPIError(
+                    f"{self.name}: Tripletex calls even the single day {first} too large"
+                ) from None
+            middle = first + timedelta(days=days // 2)
+            self.logger.info("%s: splitting %s..%s, result set too large", self.name, first, end)
+            yield from self._read_window(context, first, middle)
+            yield from self._read_window(context, middle, end)
+
+    def _checkpoint(self, context: dict, last_day: str) -> None:
+        """Move the partition's bookmark to a completed window's last day, and emit STATE."""
+        state = self.get_context_state({"company_id": context["company_id"]})
+        if str(state.get("replication_key_value") or "") >= last_day:
+            return  # a lookback window behind the bookmark
+        state["replication_key"] = self.replication_key
+        state["replication_key_value"] = last_day
+        self._tap_ref.state_writer.write_state(self.tap_state)
 
     # Error policy
 
@@ -171,6 +248,10 @@ class TripletexStream(RESTStream[int]):
             raise SessionRejectedError(response)
         if status == HTTPStatus.TOO_MANY_REQUESTS or status >= 500:
             raise RetriableAPIError(self.response_error_message(response), response)
+        if status == HTTPStatus.UNPROCESSABLE_ENTITY and (
+            api_error_fields(response).get("code") == RESULT_SET_TOO_LARGE
+        ):
+            raise ResultSetTooLargeError(self.response_error_message(response))
         if status >= 400:
             raise FatalAPIError(self.response_error_message(response))
         try:

@@ -23,14 +23,16 @@ def stream_name(path: str) -> str:
 class Resource:
     """How to read one Tripletex list endpoint.
 
-    `date_params` names the required (from, to) query parameters of date-range
-    endpoints; Tripletex treats `to` as exclusive. `date_field` is the record's
-    business date those parameters filter on.
+    Replication follows from the entry: a date-range endpoint (`date_params`, the
+    required (from, to) query parameters, `to` exclusive) is incremental on its
+    business date `date_field`; a `changed_since` endpoint is incremental on the
+    latest entry of its `changes` history; anything else is read whole each run.
     """
 
     path: str
     date_params: tuple[str, str] | None = None
     date_field: str | None = None
+    changed_since: bool = False
     selected_by_default: bool = True
 
     @property
@@ -44,8 +46,8 @@ _DATES = ("dateFrom", "dateTo")
 RESOURCES: tuple[Resource, ...] = (
     Resource("/currency"),
     Resource("/country"),
-    Resource("/customer"),
-    Resource("/supplier"),
+    Resource("/customer", changed_since=True),
+    Resource("/supplier", changed_since=True),
     Resource("/contact"),
     Resource("/employee"),
     Resource("/department"),

@@ -30,6 +30,8 @@ REF_PREFIX = "#/components/schemas/"
 MAX_DESCRIPTION = 160
 
 COMPANY_ID: Schema = {"type": ["integer"]}
+# The tap derives this from `changes` on streams replicated by change time.
+LAST_CHANGED_AT: Schema = {"type": ["string", "null"], "format": "date-time"}
 STUB: Schema = {
     "type": ["object", "null"],
     "properties": {"id": {"type": ["integer", "null"]}, "url": {"type": ["string", "null"]}},
@@ -165,7 +167,13 @@ def build_schema(spec: Schema, path: str, component_name: str | None = None) -> 
 
 def generate(spec: Schema) -> dict[str, Schema]:
     """Stream name -> schema for every resource in `RESOURCES`."""
-    return {r.name: build_schema(spec, r.path, getattr(r, "component", None)) for r in RESOURCES}
+    schemas = {}
+    for r in RESOURCES:
+        schema = build_schema(spec, r.path, getattr(r, "component", None))
+        if r.changed_since:
+            schema["properties"]["last_changed_at"] = dict(LAST_CHANGED_AT)
+        schemas[r.name] = schema
+    return schemas
 
 
 def serialise(schema: Schema) -> str:

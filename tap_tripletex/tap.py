@@ -16,6 +16,7 @@ from tap_tripletex.errors import ConfigError, describe_api_error, send_safely
 from tap_tripletex.resources import RESOURCES
 
 DEFAULT_START_DATE = "2000-01-01"
+DEFAULT_LOOKBACK_DAYS = 100
 
 
 class TapTripletex(Tap):
@@ -84,6 +85,28 @@ class TapTripletex(Tap):
             default=365,
             title="Date window (days)",
             description="Date-range endpoints are read in windows of this many days.",
+        ),
+        th.Property(
+            "lookback_days",
+            th.IntegerType(minimum=0),
+            default=DEFAULT_LOOKBACK_DAYS,
+            title="Lookback (days)",
+            description=(
+                "Each incremental run of a date-range stream re-reads this many days "
+                "before its bookmark, to catch entries back-dated into open periods. "
+                f"Default {DEFAULT_LOOKBACK_DAYS}: a two-month VAT term plus its filing "
+                "deadline."
+            ),
+        ),
+        th.Property(
+            "emit_activate_version_messages",
+            th.BooleanType(),
+            default=True,
+            title="Emit ACTIVATE_VERSION",
+            description=(
+                "Full-table streams send ACTIVATE_VERSION after each complete read, so "
+                "targets can drop rows deleted in Tripletex (its lists never show deletions)."
+            ),
         ),
         th.Property(
             "max_retries",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -35,10 +35,16 @@ def timestamp(ordinal: int, seconds: int) -> str:
     )
 
 
-def format_moment(moment: datetime) -> str:
-    """An aware datetime as an Oslo timestamp with offset, seconds precision."""
-    local = moment.astimezone(OSLO).replace(microsecond=0)
-    return local.isoformat()
+def parse_moment(text: str | None) -> datetime | None:
+    """`changedSince`: a date (Oslo midnight) or a date-time, Oslo time unless it has an
+    offset or `Z`. None when missing or malformed."""
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=OSLO)
 
 
 def parse_date(text: str | None) -> date | None:
@@ -49,7 +55,3 @@ def parse_date(text: str | None) -> date | None:
         return date.fromisoformat(text)
     except ValueError:
         return None
-
-
-def days(n: int) -> timedelta:
-    return timedelta(days=n)

@@ -12,6 +12,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from importlib import resources as package_files
 from pathlib import Path
 from typing import Any
@@ -20,15 +21,18 @@ import msgspec
 
 from tap_tripletex.resources import BY_NAME, RESOURCES, Resource
 from tap_tripletex.simulator import plan
-from tap_tripletex.simulator.clock import FIRST_DAY, timestamp
+from tap_tripletex.simulator.clock import FIRST_DAY, day_offset
 from tap_tripletex.simulator.table import Record, Table
 from tap_tripletex.simulator.values import HOST, Context, Schema, types, value
 
-SKIPPED = {"company_id", "changes"}  # added by the tap / stored beside the record
+SKIPPED = {"company_id", "last_changed_at", "changes"}  # made by the tap / stored beside
 VERSIONS = (0, 0, 0, 0, 1, 1, 2, 3)
-POOL = 256
-CURRENCIES = ("NOK SEK DKK USD EUR GBP CHF JPY AUD CAD PLN ISK CZK HUF NZD SGD HKD ZAR CNY INR "
-              "BRL MXN TRY THB KRW ILS AED SAR MYR IDR PHP TWD RON BGN UAH").split()
+POOL = 256  # candidate values per property
+COMBOS = 4096  # pre-joined chunks of pooled properties
+CHUNK = 6  # properties per chunk
+CURRENCIES = ["NOK", "SEK", "DKK", "USD", "EUR", "GBP", "CHF", "JPY", "AUD", "CAD", "PLN", "ISK",
+              "CZK", "HUF", "NZD", "SGD", "HKD", "ZAR", "CNY", "INR", "BRL", "MXN", "TRY", "THB",
+              "KRW", "ILS", "AED", "SAR", "MYR", "IDR", "PHP", "TWD", "RON", "BGN", "UAH"]
 METRICS: dict[str, tuple[str, Callable[[Record], float]]] = {
     "ledger_voucher": ("totalNumberOfPostings", lambda r: len(r.get("postings") or [])),
     "timesheet_entry": ("sumAllHours", lambda r: float(r.get("hours") or 0)),
@@ -63,6 +67,9 @@ class Dataset:
     tables: dict[str, Table]
     schemas: dict[str, Schema]
     context: Context
+    honour_changed_since: bool = True  # False: ignore `changedSince` (as seen on api-test)
+    # A date-range query matching more records than this answers 422 code 23000.
+    max_result_size: int | None = None
 
     def __post_init__(self) -> None:
         self._paths = {table.path: table for table in self.tables.values()}
@@ -71,7 +78,9 @@ class Dataset:
         return self._paths.get(path)
 
 
-def build(seed: int, size: int, company_id: int, today: date, schemas: dict[str, Schema]) -> Dataset:
+def build(
+    seed: int, size: int, company_id: int, today: date, schemas: dict[str, Schema]
+) -> Dataset:
     counts = plan.counts(size)
     today_ord = today.toordinal()
     rngs = {r.name: random.Random(f"{seed}:{company_id}:{r.name}") for r in RESOURCES}
@@ -89,10 +98,21 @@ def build(seed: int, size: int, company_id: int, today: date, schemas: dict[str,
     for resource in RESOURCES:
         ctx = Context(resource.name, today, all_ids)
         tables[resource.name] = _table(
-            rngs[resource.name], resource, schemas[resource.name], ctx,
-            all_dates.get(resource.name), specials.get(resource.name, {}),
+            rngs[resource.name], resource=resource, schema=schemas[resource.name], ctx=ctx,
+            dates=all_dates.get(resource.name), special=specials.get(resource.name, {}),
         )
     return Dataset(company_id, seed, tables, schemas, Context("", today, all_ids))
+
+
+@lru_cache(maxsize=4)
+def _day_parts(first: int, last: int) -> dict[int, tuple[bytes, bytes]]:
+    """Per day: the ISO date and what follows the time in a change entry."""
+    tail = b'","changeType":"'
+    return {d: (_iso(d), day_offset(d).encode() + tail) for d in range(first, last + 1)}
+
+
+def _iso(ordinal: int) -> bytes:
+    return date.fromordinal(ordinal).isoformat().encode()
 
 
 def _stub(name: str, rid: int) -> bytes:
@@ -119,8 +139,9 @@ def _related_columns(
     }
 
 
-def _table(  # noqa: PLR0913
+def _table(
     rng: random.Random,
+    *,
     resource: Resource,
     schema: Schema,
     ctx: Context,
@@ -132,7 +153,7 @@ def _table(  # noqa: PLR0913
     props: dict[str, Schema] = schema.get("properties", {})
     versions = rng.choices(VERSIONS, k=n)
     metric: list[float] | None = None
-    columns: list[Column] = []
+    columns: list[Column | Pool] = []
     singular = resource.path.rsplit("/", 1)[-1]
     for key, prop in props.items():
         if key in SKIPPED:
@@ -148,7 +169,7 @@ def _table(  # noqa: PLR0913
         elif key == "version":
             column = [head + b"%d" % v for v in versions]
         elif key == resource.date_field and dates is not None:
-            texts = {d: head + b'"%s"' % date.fromordinal(d).isoformat().encode() for d in set(dates)}
+            texts = {d: head + b'"%s"' % _iso(d) for d in set(dates)}
             column = [texts[d] for d in dates]
         elif key in ("number", f"{singular}Number"):
             start = {"customer": 10_001, "supplier": 20_001}.get(name, 1)
@@ -161,36 +182,75 @@ def _table(  # noqa: PLR0913
             hours = [rng.randint(1, 20) / 2 for _ in range(n)]
             column, metric = [head + _encode(h) for h in hours], hours
         else:
-            size = min(POOL, 2 * n + 4)
-            pool = [head + _encode(value(rng, key, prop, ctx)) for _ in range(size)]
-            column = rng.choices(pool, k=n)
+            size = min(POOL, n + 4)
+            columns.append(Pool(head + _encode(value(rng, key, prop, ctx)) for _ in range(size)))
+            continue
         columns.append(column)
-    blobs = [b"{" + b",".join(parts) + b"}" for parts in zip(*columns)]
+    blobs = _assemble(rng, columns, n)
     changes = _changes(rng, versions, dates, ctx)
     order = list(range(n))
     rng.shuffle(order)  # the default (unspecified) order of list endpoints
     metric_fn = METRICS[name][1] if name in METRICS else None
     if metric_fn is not None and metric is None:
         metric = [0.0] * n
-    return Table(name, resource.path, [k for k in props if k != "company_id"], ids, blobs,
-                 changes, dates, order, metric, metric_fn)
+    return Table(
+        name, path=resource.path, props=[k for k in props if k != "company_id"], ids=ids,
+        blobs=blobs, changes=changes, dates=dates, order=order, metric=metric, metric_fn=metric_fn,
+    )
+
+
+class Pool(list[bytes]):
+    """Candidate `"name":value` fragments of one property, drawn from per record."""
+
+
+def _assemble(rng: random.Random, columns: list[Column | Pool], n: int) -> list[bytes]:
+    """Join the columns into records. Runs of pooled properties are first combined into
+    pools of pre-joined chunks, so a record costs a few draws instead of one per property."""
+    final: list[Column] = []
+    run: list[Pool] = []
+
+    def flush() -> None:
+        for i in range(0, len(run), CHUNK):
+            chunk = run[i : i + CHUNK]
+            size = min(COMBOS, n // 2 + 8)
+            picks = [rng.choices(pool, k=size) for pool in chunk]
+            combos = [b",".join(parts) for parts in zip(*picks, strict=True)]
+            final.append(rng.choices(combos, k=n))
+        run.clear()
+
+    for column in columns:
+        if isinstance(column, Pool):
+            run.append(column)
+        else:
+            flush()
+            final.append(column)
+    flush()
+    return [b"{" + b",".join(parts) + b"}" for parts in zip(*final, strict=True)]
 
 
 def _changes(
     rng: random.Random, versions: list[int], dates: list[int] | None, ctx: Context
 ) -> list[bytes]:
-    """`[{employeeId, timestamp, changeType}]`: CREATE, and UPDATE when version > 0."""
+    """`[{employeeId, timestamp, changeType}]`: CREATE in working hours, and when
+    version > 0 an UPDATE up to 90 days later (capped at today) in the evening."""
     first, today = FIRST_DAY.toordinal(), ctx.today.toordinal()
-    employees = ctx.ids.get("employee") or [1]
-    created = dates or [rng.randint(first, today) for _ in versions]
+    n = len(versions)
+    created = dates or rng.choices(range(first, today + 1), k=n)
+    heads = [b'{"employeeId":%d,"timestamp":"' % e for e in (ctx.ids.get("employee") or [1])]
+    early = [b"T%02d:%02d:%02d" % (h, m, s) for h in range(7, 19) for m in range(0, 60, 7)
+             for s in (3, 17, 41, 58)]
+    late = [b"T%02d:%02d:%02d" % (h, m, s) for h in range(19, 22) for m in range(60)
+            for s in (9, 33)]
+    days = _day_parts(first, today)
     out = []
-    entry = '{"employeeId":%d,"timestamp":"%s","changeType":"%s"}'
-    for version, day in zip(versions, created):
-        secs = rng.randrange(7 * 3600, 19 * 3600)
-        text = entry % (rng.choice(employees), timestamp(day, secs), "CREATE")
+    draws = zip(versions, created, rng.choices(heads, k=n), rng.choices(early, k=n),
+                rng.choices(heads, k=n), rng.choices(late, k=n), rng.choices(range(91), k=n),
+                strict=True)
+    for version, day, head, at, head2, at2, delta in draws:
+        iso, tail = days[day]
+        text = b"[" + head + iso + at + tail + b'CREATE"}'
         if version:
-            later = min(day + rng.randint(0, 90), today)
-            later_secs = secs + 600 if later == day else rng.randrange(7 * 3600, 21 * 3600)
-            text += "," + entry % (rng.choice(employees), timestamp(later, later_secs), "UPDATE")
-        out.append(f"[{text}]".encode())
+            iso, tail = days[min(day + delta, today)]
+            text += b"," + head2 + iso + at2 + tail + b'UPDATE"}'
+        out.append(text + b"]")
     return out

@@ -10,7 +10,7 @@ import msgspec
 
 from tap_tripletex.resources import BY_NAME
 from tap_tripletex.simulator import fields
-from tap_tripletex.simulator.clock import parse_date
+from tap_tripletex.simulator.clock import parse_date, parse_moment
 from tap_tripletex.simulator.data import METRICS, Dataset
 from tap_tripletex.simulator.errors import (
     TOO_LARGE,
@@ -31,7 +31,9 @@ NO_CHECKSUM_STREAMS = {"employee"}
 _encode = msgspec.json.encode
 
 
-def handle(dataset: Dataset, path: str, params: Mapping[str, str], headers: Mapping[str, str]) -> Reply:
+def handle(
+    dataset: Dataset, path: str, params: Mapping[str, str], headers: Mapping[str, str]
+) -> Reply:
     table = dataset.by_path(path)
     if table is not None:
         return list_reply(dataset, table, params, headers)
@@ -74,6 +76,17 @@ def date_range(table: Table, params: Mapping[str, str]) -> tuple[int, int] | Non
     return low.toordinal(), high.toordinal()
 
 
+def changed_since(dataset: Dataset, table: Table, params: Mapping[str, str]) -> float | None:
+    """Epoch seconds of a `changedSince` the endpoint honours, else None."""
+    text = params.get("changedSince")
+    if not text or not getattr(BY_NAME[table.name], "changed_since", False):
+        return None
+    moment = parse_moment(text)
+    if moment is None:
+        raise invalid("changedSince", "Ugyldig tidspunkt, forventet ISO 8601.")
+    return moment.timestamp() if dataset.honour_changed_since else None
+
+
 def parse_fields(table: Table, params: Mapping[str, str]) -> fields.Tree:
     try:
         tree = fields.parse(params.get("fields") or "*")
@@ -113,13 +126,18 @@ def list_reply(
         message = "Result set too large. Limit of 10.000 reached."
         raise ApiError(422, TOO_LARGE, message, message, [("count", message)])
     window = date_range(table, params)
+    since = changed_since(dataset, table, params)
     tree = parse_fields(table, params)
     try:
-        selection = table.select(window, params.get("sorting", ""))
+        selection = table.select(window, params.get("sorting", ""), since)
     except SortingError as exc:
         raise bad_request(f"Illegal field in sorting: {exc}") from None
-    page = selection.positions[start : start + count]
     total = len(selection.positions)
+    if window is not None and dataset.max_result_size is not None:
+        if total > dataset.max_result_size:
+            message = "Result Set Too Large"
+            raise ApiError(422, TOO_LARGE, message, f"{total} rows match the date range")
+    page = selection.positions[start : start + count]
     size = start + len(page) + 1 if start + len(page) < total else total
     digest = NO_DIGEST
     if table.name in NO_CHECKSUM_STREAMS:
@@ -139,7 +157,9 @@ def list_reply(
     return Reply(200, body)
 
 
-def single_reply(dataset: Dataset, table: Table, record_id: int, params: Mapping[str, str]) -> Reply:
+def single_reply(
+    dataset: Dataset, table: Table, record_id: int, params: Mapping[str, str]
+) -> Reply:
     pos = table.position(record_id)
     if pos is None:
         raise not_found(f"Objektet med id {record_id} finnes ikke.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from itertools import accumulate
 
-from tap_tripletex.resources import RESOURCES, Resource
+from tap_tripletex.resources import RESOURCES
 from tap_tripletex.simulator.clock import FIRST_DAY
 
 # Reference streams: about this many records at full scale (size >= FULL_SCALE).
@@ -71,7 +71,3 @@ def dates(rng: random.Random, n: int, today_ord: int) -> list[int]:
 def owners(n_children: int, n_parents: int) -> list[int]:
     """Parent index of each child, children spread evenly and contiguously."""
     return [i * n_parents // n_children for i in range(n_children)]
-
-
-def date_resources() -> list[Resource]:
-    return [r for r in RESOURCES if r.date_params]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import sys
 import threading
@@ -30,6 +31,11 @@ class Server(ThreadingHTTPServer):
         self._open_lock = threading.Lock()
         super().__init__(address, Handler)
 
+    def handle_error(self, request: object, client_address: object) -> None:
+        """Clients hanging up (or `stop()` cutting kept-alive connections) is not news."""
+        if not isinstance(sys.exc_info()[1], OSError):
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
+
     def track(self, conn: socket.socket, is_open: bool) -> None:
         with self._open_lock:
             if is_open:
@@ -41,10 +47,8 @@ class Server(ThreadingHTTPServer):
         """End kept-alive connections so no handler thread outlives the server."""
         with self._open_lock:
             for conn in self._open:
-                try:
+                with contextlib.suppress(OSError):
                     conn.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
             self._open.clear()
 
 
@@ -63,7 +67,10 @@ class Handler(BaseHTTPRequestHandler):
         self.server.track(self.connection, False)
         super().finish()
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def version_string(self) -> str:
+        return self.server_version
+
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
     def do_GET(self) -> None:

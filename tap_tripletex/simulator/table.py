@@ -12,6 +12,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import msgspec
@@ -34,9 +35,10 @@ class Selection:
 
 
 class Table:
-    def __init__(  # noqa: PLR0913
+    def __init__(
         self,
         name: str,
+        *,
         path: str,
         props: Sequence[str],
         ids: list[int],
@@ -66,7 +68,7 @@ class Table:
         return data[:-1] + b',"changes":' + self.changes[pos] + b"}"
 
     def record(self, pos: int, with_changes: bool = False) -> Record:
-        return _decode(self.blob(pos, with_changes))  # type: ignore[no-any-return]
+        return _decode(self.blob(pos, with_changes))
 
     def position(self, record_id: int) -> int | None:
         with self.lock:
@@ -74,18 +76,24 @@ class Table:
                 self._index = {rid: pos for pos, rid in enumerate(self.ids)}
             return self._index.get(record_id)
 
-    def select(self, date_range: tuple[int, int] | None, sorting: str) -> Selection:
-        """Positions matching `from <= date < to`, in `sorting` order, with the metric sum."""
-        key = (date_range, sorting, self.revision)
+    def select(
+        self, date_range: tuple[int, int] | None, sorting: str, since: float | None = None
+    ) -> Selection:
+        """Positions matching `from <= date < to` and changed at or after `since` (epoch
+        seconds), in `sorting` order, with the metric sum."""
+        key = (date_range, sorting, since, self.revision)
         with self.lock:
             if key in self._cache:
                 self._cache.move_to_end(key)
-                return self._cache[key]  # type: ignore[no-any-return]
+                return self._cache[key]
         ordered = self._ordered(sorting)
         if date_range is not None and self.dates is not None:
             low, high = date_range
             dates = self.dates
             ordered = [p for p in ordered if low <= dates[p] < high]
+        if since is not None:
+            changed = self._last_changed()
+            ordered = [p for p in ordered if changed[p] >= since]
         metric = self.metric
         total = sum(metric[p] for p in ordered) if metric is not None else 0.0
         found = Selection(ordered, total)
@@ -109,7 +117,7 @@ class Table:
         cache_key = ("sorted", sorting, self.revision)
         with self.lock:
             if cache_key in self._cache:
-                return self._cache[cache_key]  # type: ignore[no-any-return]
+                return self._cache[cache_key]
         records = [_decode(b) for b in self.blobs]
         ordered = list(range(len(records)))
         for key in reversed(keys):
@@ -118,6 +126,20 @@ class Table:
         with self.lock:
             self._cache[cache_key] = ordered
         return ordered
+
+    def _last_changed(self) -> list[float]:
+        """Epoch seconds of each record's latest change."""
+        key = ("changed", self.revision)
+        with self.lock:
+            if key in self._cache:
+                return self._cache[key]
+        found = [
+            max(datetime.fromisoformat(c["timestamp"]).timestamp() for c in _decode(raw))
+            for raw in self.changes
+        ]
+        with self.lock:
+            self._cache[key] = found
+        return found
 
     # writing -------------------------------------------------------------------------
     def append(self, record: Record, changes: list[Any], date_ord: int | None) -> None:

@@ -118,7 +118,9 @@ def make_stub(rng: random.Random, name: str, ctx: Context, target: str | None) -
     return {"id": fake, "url": f"{HOST}/v2{stub_path(name)}/{fake}"}
 
 
-def value(rng: random.Random, name: str, schema: Schema, ctx: Context, depth: int = 0) -> Any:
+def value(  # noqa: PLR0911
+    rng: random.Random, name: str, schema: Schema, ctx: Context, depth: int = 0
+) -> Any:
     """A value for property `name` (never `id`/`url`/`version`: the caller sets those)."""
     kinds = types(schema)
     if "object" in kinds:
@@ -169,7 +171,8 @@ def number(rng: random.Random, low: str) -> float:
     if "hour" in low:
         return rng.randint(1, 20) / 2
     if any(w in low for w in ("amount", "price", "cost", "sum", "balance", "salary")):
-        return round(rng.uniform(-2_000, 60_000) if rng.random() < 0.2 else rng.uniform(0, 60_000), 2)
+        low_end = -2_000 if rng.random() < 0.2 else 0
+        return round(rng.uniform(low_end, 60_000), 2)
     if any(w in low for w in ("percent", "rate", "factor", "discount", "markup")):
         return float(rng.choice((0, 0, 10, 12, 15, 25, 100)))
     return round(rng.uniform(0, 1_000), 2)

@@ -1,0 +1,237 @@
+"""The `Simulator`: datasets, sessions, rate limit and faults behind one object."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from tap_tripletex.resources import BY_NAME
+from tap_tripletex.simulator import data
+from tap_tripletex.simulator.auth import Sessions
+from tap_tripletex.simulator.clock import oslo_now, oslo_today, parse_date, timestamp
+from tap_tripletex.simulator.errors import Reply
+from tap_tripletex.simulator.faults import Fault, Faults
+from tap_tripletex.simulator.ratelimit import RateLimiter
+from tap_tripletex.simulator.routes import Request
+from tap_tripletex.simulator.server import Server
+from tap_tripletex.simulator.values import HOST, Context, company, digits, value
+
+Hook = Callable[[Request], Reply | None]
+
+
+class Simulator:
+    """A local stand-in for the Tripletex API v2 (see the package docstring)."""
+
+    host = HOST
+
+    def __init__(  # noqa: PLR0917 (the documented positional order)
+        self,
+        seed: int = 1,
+        size: int = 1000,
+        companies: list[int] | None = None,
+        consumer_token: str = "sim-consumer",
+        employee_token: str = "sim-employee",
+        today: date | str | None = None,
+        *,
+        rate_limit: int | None = None,
+        rate_window: float = 10.0,
+        latency: float = 0.0,
+        schemas_dir: Path | None = None,
+        honour_changed_since: bool = True,
+        max_result_size: int | None = None,
+    ) -> None:
+        self.seed, self.size = seed, size
+        self.client_ids: list[int] = [int(c) for c in companies or []]
+        own = random.Random(f"{seed}:own-company").randrange(1_000_000, 10_000_000)
+        while own in self.client_ids:
+            own += 1
+        self.company_id = own
+        if isinstance(today, str):
+            parsed = parse_date(today)
+            if parsed is None:
+                raise ValueError(f"today must be YYYY-MM-DD, got {today!r}")
+            today = parsed
+        self._today = today
+        self.sessions = Sessions(consumer_token, employee_token)
+        self.limiter = RateLimiter(rate_limit, rate_window)
+        self.latency = latency
+        self.faults = Faults()
+        self.hook: Hook | None = None
+        self.requests: list[tuple[str, str, dict[str, str]]] = []
+        self._requests_lock = threading.Lock()
+        self._server: Server | None = None
+        self._thread: threading.Thread | None = None
+        schemas = data.load_schemas(schemas_dir)
+        started = time.perf_counter()
+        self._datasets = {
+            cid: data.build(seed, size, cid, self.today, schemas)
+            for cid in self.client_ids or [self.company_id]
+        }
+        self.build_seconds = time.perf_counter() - started
+        for dataset in self._datasets.values():
+            dataset.honour_changed_since = honour_changed_since
+            dataset.max_result_size = max_result_size
+
+    # state ---------------------------------------------------------------------------
+    @property
+    def today(self) -> date:
+        """The Oslo date the simulator lives in (the `today` argument, else the real one)."""
+        return self._today or oslo_today()
+
+    @today.setter
+    def today(self, day: date | None) -> None:
+        self._today = day
+
+    @property
+    def sessions_created(self) -> int:
+        return self.sessions.created
+
+    def log_request(self, method: str, path: str, params: dict[str, str]) -> None:
+        with self._requests_lock:
+            self.requests.append((method, path, params))
+
+    def dataset(self, company_id: int | None = None) -> data.Dataset:
+        if company_id is None:
+            company_id = self.client_ids[0] if self.client_ids else self.company_id
+        try:
+            return self._datasets[company_id]
+        except KeyError:
+            raise KeyError(f"company {company_id} has no data in this simulator") from None
+
+    def company(self, company_id: int) -> dict[str, Any]:
+        rng = random.Random(f"{self.seed}:company:{company_id}")
+        name = company(rng)
+        accountant = company_id == self.company_id and bool(self.client_ids)
+        return {
+            "id": company_id, "version": 0, "url": f"{HOST}/v2/company/{company_id}",
+            "name": name, "displayName": name, "startDate": "2019-01-01", "endDate": None,
+            "organizationNumber": digits(rng, 9), "email": "post@example.no",
+            "phoneNumber": f"+47 2{digits(rng, 7)}", "phoneNumberMobile": "", "faxNumber": "",
+            "address": {"id": company_id + 7, "url": f"{HOST}/v2/address/{company_id + 7}"},
+            "type": "AS", "currency": {"id": 1, "url": f"{HOST}/v2/currency/1"},
+            "accountantOrSimilar": accountant, "companyMigration": "NONE",
+            "invoiceShowDeliveryDate": False,
+        }
+
+    def employee_id(self, company_id: int) -> int:
+        found = self._datasets.get(company_id)
+        ids = found.tables["employee"].ids if found and "employee" in found.tables else []
+        return ids[0] if ids else 11_000_000 + company_id % 1_000_000
+
+    # data ----------------------------------------------------------------------------
+    def records(
+        self, stream_name: str, company_id: int | None = None, *, with_changes: bool = False
+    ) -> list[dict[str, Any]]:
+        """What a full walk of the stream returns (all dates), in id order."""
+        table = self.dataset(company_id).tables[stream_name]
+        return [table.record(pos, with_changes) for pos in range(len(table))]
+
+    def _now(self) -> str:
+        now = oslo_now()
+        seconds = min(max(now.hour * 3600 + now.minute * 60 + now.second, 1), 86_399)
+        return timestamp(self.today.toordinal(), seconds)
+
+    def add(
+        self, stream: str, overrides: dict[str, Any] | None = None, company_id: int | None = None
+    ) -> dict[str, Any]:
+        """Create a record (version 0, CREATE change now, dated today unless overridden)."""
+        dataset = self.dataset(company_id)
+        table, resource = dataset.tables[stream], BY_NAME[stream]
+        props = dataset.schemas[stream].get("properties", {})
+        with table.lock:
+            rng = random.Random(f"{self.seed}:{dataset.company_id}:{stream}:add:{len(table)}")
+            ctx = Context(stream, self.today, dataset.context.ids)
+            new_id = (table.ids[-1] if table.ids else 1) + rng.randint(1, 3)
+            record: dict[str, Any] = {}
+            for key, prop in props.items():
+                if key in data.SKIPPED:
+                    continue
+                record[key] = value(rng, key, prop, ctx)
+            record.update(id=new_id, version=0, url=f"{HOST}/v2{resource.path}/{new_id}")
+            if resource.date_field:
+                record[resource.date_field] = self.today.isoformat()
+            record.update({k: v for k, v in (overrides or {}).items() if k not in ("id", "url")})
+            changes = [self._change("CREATE", dataset)]
+            table.append(record, changes, self._date_ord(stream, record))
+        return record
+
+    def update(
+        self, stream: str, id: int, changes: dict[str, Any], company_id: int | None = None
+    ) -> dict[str, Any]:
+        """Change a record: bump `version` and append an UPDATE change stamped now."""
+        dataset = self.dataset(company_id)
+        table = dataset.tables[stream]
+        with table.lock:
+            pos = table.position(id)
+            if pos is None:
+                raise KeyError(f"{stream} {id} not found")
+            record = table.record(pos)
+            history = msgspec.json.decode(table.changes[pos])
+            record.update({k: v for k, v in changes.items() if k not in ("id", "url")})
+            record["version"] = int(record.get("version") or 0) + 1
+            history.append(self._change("UPDATE", dataset))
+            table.replace(pos, record, history, self._date_ord(stream, record))
+        return record
+
+    def _change(self, kind: str, dataset: data.Dataset) -> dict[str, Any]:
+        employee = self.employee_id(dataset.company_id)
+        return {"employeeId": employee, "timestamp": self._now(), "changeType": kind}
+
+    @staticmethod
+    def _date_ord(stream: str, record: dict[str, Any]) -> int | None:
+        field = BY_NAME[stream].date_field
+        day = parse_date(record.get(field)) if field else None
+        return day.toordinal() if day else None
+
+    # faults --------------------------------------------------------------------------
+    def fail(
+        self,
+        path: str,
+        *,
+        status: int = 500,
+        times: int = 1,
+        body: bytes | str | None = None,
+        content_type: str = "text/html;charset=UTF-8",
+        method: str | None = None,
+    ) -> None:
+        """Make the next `times` requests to `path` (e.g. "/customer"; -1 = all) fail."""
+        raw = body.encode() if isinstance(body, str) else body
+        self.faults.add(Fault(path, status, times, raw, content_type, method))
+
+    # serving -------------------------------------------------------------------------
+    def start(self, port: int = 0, host: str = "127.0.0.1") -> str:
+        """Serve in a background thread; returns the base url `http://host:port/v2`."""
+        if self._server is not None:
+            raise RuntimeError("simulator already serving")
+        self._server = Server((host, port), self)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._thread.start()
+        return f"http://{host}:{self._server.server_address[1]}/v2"
+
+    def stop(self) -> None:
+        server, thread = self._server, self._thread
+        self._server = self._thread = None
+        if server is not None:
+            server.shutdown()
+            server.close_connections()
+            server.server_close()
+        if thread is not None:
+            thread.join()
+
+    @contextmanager
+    def serve(self, port: int = 0, host: str = "127.0.0.1") -> Iterator[str]:
+        url = self.start(port, host)
+        try:
+            yield url
+        finally:
+            self.stop()
