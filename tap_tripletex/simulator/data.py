@@ -232,8 +232,9 @@ def _changes(
     rng: random.Random, versions: list[int], dates: list[int] | None, ctx: Context
 ) -> list[bytes]:
     """`[{employeeId, timestamp, changeType}]`: CREATE in working hours, and when
-    version > 0 an UPDATE up to 90 days later (capped at today) in the evening."""
-    first, today = FIRST_DAY.toordinal(), ctx.today.toordinal()
+    version > 0 an UPDATE up to 90 days later in the evening. Generated history ends
+    yesterday, so no timestamp lies in the future; `add`/`update` stamp the present."""
+    first, today = FIRST_DAY.toordinal(), ctx.today.toordinal() - 1
     n = len(versions)
     created = dates or rng.choices(range(first, today + 1), k=n)
     heads = [b'{"employeeId":%d,"timestamp":"' % e for e in (ctx.ids.get("employee") or [1])]
@@ -247,7 +248,7 @@ def _changes(
                 rng.choices(heads, k=n), rng.choices(late, k=n), rng.choices(range(91), k=n),
                 strict=True)
     for version, day, head, at, head2, at2, delta in draws:
-        iso, tail = days[day]
+        iso, tail = days[min(day, today)]
         text = b"[" + head + iso + at + tail + b'CREATE"}'
         if version:
             iso, tail = days[min(day + delta, today)]
