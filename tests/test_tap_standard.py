@@ -1,0 +1,22 @@
+"""The Singer SDK's standard tap tests, against the simulator."""
+
+from __future__ import annotations
+
+import atexit
+
+from singer_sdk.testing import SuiteConfig, get_tap_test_class
+
+from tap_tripletex.simulator import Simulator
+from tap_tripletex.tap import TapTripletex
+from tests.taputil import TOKENS
+
+# The SDK builds the test class at import time from a config, so the simulator it
+# points at has to be up by then.
+SIMULATOR = Simulator(seed=11, size=2000)
+atexit.register(SIMULATOR.stop)
+
+TestTapTripletex = get_tap_test_class(
+    TapTripletex,
+    config={**TOKENS, "api_url": SIMULATOR.start(), "start_date": "2019-01-01"},
+    suite_config=SuiteConfig(max_records_limit=None),
+)
