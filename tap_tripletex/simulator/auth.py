@@ -57,6 +57,11 @@ class Sessions:
             "encryptionKey": None,
         }
 
+    def revoke(self) -> None:
+        """End every session now, as Tripletex does when a token is deleted."""
+        with self._lock:
+            self._by_token.clear()
+
     def check(self, authorization: str | None, today: date) -> tuple[str, Session]:
         """(username, session) of a valid `Authorization: Basic` header, else 401."""
         if not authorization or not authorization.startswith("Basic "):
