@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import typing as t
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from functools import cached_property
 from http import HTTPStatus
 from importlib import resources as importlib_resources
@@ -15,8 +15,9 @@ from singer_sdk import RESTStream, SchemaDirectory, StreamSchema
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 from singer_sdk.pagination import OffsetPaginator
 
-from tap_tripletex.errors import ConfigError, api_error_fields, describe_api_error
-from tap_tripletex.replication import change_floor, last_change, window_start
+from tap_tripletex.companies import CompanyAccessError
+from tap_tripletex.errors import api_error_fields, describe_api_error
+from tap_tripletex.replication import change_floor, last_change, utc_iso, window_start
 from tap_tripletex.timeutil import date_windows, oslo_today, parse_start
 
 if t.TYPE_CHECKING:
@@ -149,15 +150,23 @@ class TripletexStream(RESTStream[int]):
     def get_records(self, context: Context | None) -> Iterable[dict[str, t.Any]]:
         context = dict(context or {})
         self._company_id = company_id = int(context["company_id"])
+        companies = self._tap_ref.companies
+        if company_id in companies.failures:
+            return
         if self.resource.date_params:
             records = self._read_date_windows(context)
         elif self.resource.changed_since:
             records = self._read_changed(context)
         else:
             records = self.request_records(context)
-        for record in records:
-            record["company_id"] = company_id
-            yield record
+        try:
+            for record in records:
+                record["company_id"] = company_id
+                yield record
+        except CompanyAccessError as error:
+            if not companies.several:
+                raise
+            companies.fail(error)
 
     def _bookmark(self, context: Context) -> str | None:
         """The partition's saved bookmark. Unlike the SDK's starting value this never
@@ -178,6 +187,18 @@ class TripletexStream(RESTStream[int]):
             changed = record["last_changed_at"] = last_change(record)
             if floor is None or changed is None or changed >= floor:
                 yield record
+        self._bookmark_run_start(context)
+
+    def _bookmark_run_start(self, context: dict) -> None:
+        """Everything changed before this run began has now been read: bookmark that
+        instant rather than the latest change seen, so a quiet company's next run
+        re-reads nothing. It goes where the SDK promotes the bookmark from when the
+        partition completes."""
+        started = datetime.fromtimestamp(self._tap_ref.initialized_at // 1000, timezone.utc)
+        state = self.get_context_state({"company_id": context["company_id"]})
+        markers = state.setdefault("progress_markers", {})
+        markers["replication_key"] = self.replication_key
+        markers["replication_key_value"] = utc_iso(started)
 
     def _read_date_windows(self, context: dict) -> Iterable[dict[str, t.Any]]:
         """Window by window from the bookmark less the lookback through today (Oslo),
@@ -231,10 +252,8 @@ class TripletexStream(RESTStream[int]):
                 try:
                     return retrying(request, context)
                 except SessionRejectedError as again:
-                    raise ConfigError(
-                        f"Tripletex refused the session for company_id {self._company_id} "
-                        f"({describe_api_error(again.response)}): the company id is wrong "
-                        "or the employee token has no access to it"
+                    raise CompanyAccessError(
+                        int(self._company_id or 0), describe_api_error(again.response)
                     ) from None
 
         return send

@@ -11,8 +11,9 @@ from singer_sdk import typing as th
 from singer_sdk.contrib.msgspec import MsgSpecWriter
 
 from tap_tripletex.auth import TripletexSession
-from tap_tripletex.client import TripletexStream, payload
-from tap_tripletex.errors import ConfigError, describe_api_error, send_safely
+from tap_tripletex.client import TripletexStream
+from tap_tripletex.companies import Companies, failed_companies
+from tap_tripletex.errors import ConfigError
 from tap_tripletex.resources import RESOURCES
 
 DEFAULT_START_DATE = "2000-01-01"
@@ -50,6 +51,35 @@ class TapTripletex(Tap):
             description=(
                 "Company to read. 0 is the token owner's own company; an accountant sets a "
                 "client company's id."
+            ),
+        ),
+        th.Property(
+            "company_ids",
+            th.ArrayType(th.IntegerType(minimum=1)),
+            title="Company IDs",
+            description=(
+                "Several companies to read in one run (an accountant's client companies); "
+                "overrides company_id."
+            ),
+        ),
+        th.Property(
+            "all_client_companies",
+            th.BooleanType(),
+            default=False,
+            title="All client companies",
+            description=(
+                "Read every company listed by /company/>withLoginAccess for the "
+                "employee token (accountants); overrides company_id and company_ids."
+            ),
+        ),
+        th.Property(
+            "allow_company_failures",
+            th.BooleanType(),
+            default=False,
+            title="Allow company failures",
+            description=(
+                "When reading several companies, exit 0 even if some were refused "
+                "(they are still reported and skipped)."
             ),
         ),
         th.Property(
@@ -119,7 +149,7 @@ class TapTripletex(Tap):
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         self._session: TripletexSession | None = None
-        self._company_ids: list[int] | None = None
+        self._companies: Companies | None = None
         super().__init__(*args, **kwargs)
 
     def discover_streams(self) -> list[TripletexStream]:
@@ -137,35 +167,34 @@ class TapTripletex(Tap):
             )
         return self._session
 
-    def company_ids(self) -> list[int]:
-        """The companies to read; username 0 is resolved once through whoAmI."""
-        if self._company_ids is None:
-            configured = int(self.config.get("company_id", 0))
-            self._company_ids = [configured or self._whoami_company_id()]
-        return self._company_ids
+    @property
+    def companies(self) -> Companies:
+        """The companies this run reads (resolved on first use) and their failures."""
+        if self._companies is None:
+            self._companies = Companies(self.session, self.config)
+        return self._companies
 
-    def _whoami_company_id(self) -> int:
-        session = self.session
-        response = send_safely(
-            requests.Session(),
-            "GET",
-            f"{session.api_url}/token/session/>whoAmI",
-            headers={"Authorization": session.basic_header(0)},
-            timeout=60,
-            secrets=session.secrets,
-        )
-        if response.status_code != 200:
-            raise ConfigError(
-                "Tripletex refused the session for company_id 0 "
-                f"({describe_api_error(response, session.secrets)}); check employee_token"
-            )
-        return int(payload(response)["value"]["companyId"])
+    def company_ids(self) -> list[int]:
+        return self.companies.ids()
 
 
 def main() -> None:
-    """Run the tap; a problem the user must fix is one line on stderr, exit 1."""
+    """Run the tap; a problem the user must fix is one line on stderr, exit 1.
+
+    Companies refused during a multi-company run were skipped so the others could
+    complete; the run still fails at the end, naming them.
+    """
     try:
         TapTripletex.cli()
     except ConfigError as exc:
         print(f"tap-tripletex: error: {exc}", file=sys.stderr)
         sys.exit(1)
+    except SystemExit as done:
+        failed = failed_companies()
+        if done.code in (None, 0) and failed:
+            summary, fatal = failed
+            if fatal:
+                print(f"tap-tripletex: error: {summary}", file=sys.stderr)
+                sys.exit(1)
+            print(f"tap-tripletex: warning: {summary} (allow_company_failures)", file=sys.stderr)
+        raise

@@ -65,6 +65,8 @@ class Simulator:
         self.latency = latency
         self.faults = Faults()
         self.hook: Hook | None = None
+        # Client companies whose login access was withdrawn: their username gets 401.
+        self.revoked_companies: set[int] = set()
         self.requests: list[tuple[str, str, dict[str, str]]] = []
         self._requests_lock = threading.Lock()
         self._server: Server | None = None

@@ -133,10 +133,9 @@ def list_reply(
     except SortingError as exc:
         raise bad_request(f"Illegal field in sorting: {exc}") from None
     total = len(selection.positions)
-    if window is not None and dataset.max_result_size is not None:
-        if total > dataset.max_result_size:
-            message = "Result Set Too Large"
-            raise ApiError(422, TOO_LARGE, message, f"{total} rows match the date range")
+    if window is not None and total > (dataset.max_result_size or total):
+        message = "Result Set Too Large"
+        raise ApiError(422, TOO_LARGE, message, f"{total} rows match the date range")
     page = selection.positions[start : start + count]
     size = start + len(page) + 1 if start + len(page) < total else total
     digest = NO_DIGEST

@@ -66,6 +66,8 @@ def access(sim: Simulator, username: str) -> tuple[int, bool]:
     if not username.isdigit():
         raise unauthorized("Brukernavnet må være et firma-id (0 = eget firma).")
     wanted = int(username)
+    if wanted in sim.revoked_companies:
+        raise unauthorized(f"Tilgangen til firma {wanted} er trukket tilbake.")
     if wanted in (0, sim.company_id):
         return sim.company_id, bool(sim.client_ids)
     if wanted in sim.client_ids:
