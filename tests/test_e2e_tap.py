@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+import tempfile
 from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 
 import jsonschema
 import pytest
 
 from tap_tripletex.resources import RESOURCES
 from tap_tripletex.simulator import Simulator
-from tests.singer_run import discover, run_tap
+from tests.singer_run import EXECUTABLE, discover, run_tap, write_json
+from tests.taputil import TOKENS
 
 SEED, SIZE = 21, 110_000
 
@@ -63,3 +67,19 @@ def test_discover_then_sync_every_core_stream_exactly(simulator_url: str) -> Non
         error = next(validators[stream].iter_errors(record), None)
         assert error is None, (stream, record["id"], error and error.message)
     assert output.states and output.final_state["bookmarks"]
+
+
+def test_about_and_test_modes() -> None:
+    sim = Simulator(seed=2, size=500)
+    with sim.serve() as url, tempfile.TemporaryDirectory() as tmp:
+        config = write_json(Path(tmp), "config.json", {**TOKENS, "api_url": url})
+        about = subprocess.run([EXECUTABLE, "--about", "--format=json"],
+                               capture_output=True, text=True, check=True)
+        assert "consumer_token" in json.loads(about.stdout)["settings"]["properties"]
+        probe = subprocess.run([EXECUTABLE, "--config", config, "--test"], check=False,
+                               capture_output=True, text=True)
+    assert probe.returncode == 0, probe.stderr[-2000:]
+    streams = [json.loads(line)["stream"] for line in probe.stdout.splitlines()
+               if '"RECORD"' in line]
+    core = [r.name for r in RESOURCES if r.selected_by_default]
+    assert sorted(streams) == sorted(core)  # one record per stream
