@@ -2,8 +2,9 @@
 
     python3 dev.py demo   # simulator -> tap-tripletex -> Meltano -> target-duckdb
     python3 dev.py test   # the test suite, exactly as CI runs it
+    python3 dev.py pin    # re-pin requirements/constraints.txt after changing dependencies
 
-Both create `.venv` on first use and install the pinned dependencies into it.
+Each creates `.venv` on first use and installs the pinned dependencies into it.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 CONSTRAINTS = ROOT / "requirements" / "constraints.txt"
 DEMO_DB = ROOT / "output" / "tripletex.duckdb"
+DEMO_SEED, DEMO_SIZE = 1, 20000  # the simulator's data (tests/test_meltano_e2e.py checks it)
+DEMO_PLUGINS = ("tap-tripletex", "target-duckdb")
 # The simulator accepts these made-up tokens; they are not Tripletex secrets.
 SIM_TOKENS = {
     "TAP_TRIPLETEX_CONSUMER_TOKEN": "sim-consumer",
@@ -51,11 +54,21 @@ def demo() -> None:
     ensure_venv()
     env = {**os.environ, **SIM_TOKENS, "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false"}
     ok, stamp, digest = stamp_ok("meltano", ROOT / "meltano.yml")
-    if not ok:
-        run(BIN / "meltano", "install", env=env)
+    if not ok or not (ROOT / ".meltano" / "loaders" / "target-duckdb" / "venv").exists():
+        run(BIN / "meltano", "install", *DEMO_PLUGINS, env=env)
         stamp.write_text(digest)
     simulator = subprocess.Popen(
-        [str(PYTHON), "-m", "tap_tripletex.simulator", "--port", "0", "--size", "20000"],
+        [
+            str(PYTHON),
+            "-m",
+            "tap_tripletex.simulator",
+            "--port",
+            "0",
+            "--seed",
+            str(DEMO_SEED),
+            "--size",
+            str(DEMO_SIZE),
+        ],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,
@@ -77,10 +90,10 @@ SHOW_TABLES = """
 import sys, duckdb
 con = duckdb.connect(sys.argv[1], read_only=True)
 tables = con.execute(
-    "select table_name from information_schema.tables "
+    "select table_catalog, table_name from information_schema.tables "
     "where table_schema = 'tripletex' order by table_name").fetchall()
-for (name,) in tables:
-    count = con.execute(f'select count(*) from tripletex."{name}"').fetchone()[0]
+for catalog, name in tables:  # the file tripletex.duckdb is catalog "tripletex" too
+    count = con.execute(f'select count(*) from "{catalog}".tripletex."{name}"').fetchone()[0]
     print(f"{name:28} {count:>8} rows")
 print(f"DuckDB file: {sys.argv[1]}")
 """
@@ -91,8 +104,40 @@ def test() -> None:
     sys.exit(subprocess.call([str(PYTHON), "-m", "pytest", *sys.argv[2:]], cwd=ROOT))
 
 
+PIN_HEADER = """\
+# Pinned versions of every dependency of `pip install -e .[dev]`, for Python 3.10 and newer.
+# dev.py installs with `pip install -c requirements/constraints.txt -e .[dev]`.
+# Regenerate with `python3 dev.py pin` after changing pyproject.toml's dependencies.
+"""
+
+
+def pin() -> None:
+    """Resolve again (keeping current pins where possible; `pin --upgrade` for newest)."""
+    if not (BIN / "uv").exists():
+        ensure_venv()
+    run(
+        BIN / "uv",
+        "pip",
+        "compile",
+        "pyproject.toml",
+        "--extra",
+        "dev",
+        "--universal",
+        "--python-version",
+        "3.10",
+        "--no-header",
+        "--quiet",
+        "-o",
+        CONSTRAINTS,
+        *sys.argv[2:],
+    )
+    pins = CONSTRAINTS.read_text()
+    CONSTRAINTS.write_text(PIN_HEADER + pins.removeprefix(PIN_HEADER))
+    ensure_venv()
+
+
 if __name__ == "__main__":
-    commands = {"demo": demo, "test": test}
+    commands = {"demo": demo, "test": test, "pin": pin}
     if len(sys.argv) < 2 or sys.argv[1] not in commands:
         sys.exit(__doc__)
     commands[sys.argv[1]]()

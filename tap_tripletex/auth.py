@@ -8,21 +8,42 @@ company id as username and the session token as password.
 from __future__ import annotations
 
 import base64
+import logging
 import threading
+import time
 import typing as t
 from datetime import date, datetime, timedelta
 
+import msgspec
 import requests
 from singer_sdk.authenticators import APIAuthenticatorBase
 
 from tap_tripletex.errors import (
     ConfigError,
+    GaveUpError,
     api_error_fields,
     describe_api_error,
+    describe_exception,
+    is_unreachable,
     redact,
-    send_safely,
+    register_secrets,
+    unreachable,
+)
+from tap_tripletex.ratelimit import (
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_RATE_LIMIT_MAX_WAIT,
+    DEFAULT_RATE_LIMIT_WINDOW,
+    DEFAULT_RETRY_BACKOFF,
+    DEFAULT_TIMEOUT,
+    RateLimiter,
+    RetryPolicy,
 )
 from tap_tripletex.timeutil import OSLO, oslo_now
+
+if t.TYPE_CHECKING:
+    from collections.abc import Mapping
+
+logger = logging.getLogger("tap-tripletex")
 
 # A session dies at the Oslo midnight that starts its expiration date. Ask for
 # a date this many days ahead and renew once less than RENEW_MARGIN remains.
@@ -37,7 +58,10 @@ _TOKEN_SETTINGS = {
 
 
 class TripletexSession:
-    """Mints the session token lazily, renews it near expiry or when rejected."""
+    """Mints the session token lazily, renews it near expiry or when rejected.
+
+    Also owns the run's rate limiter and retry policy, shared by every stream.
+    """
 
     def __init__(
         self,
@@ -46,19 +70,48 @@ class TripletexSession:
         consumer_token: str,
         employee_token: str,
         http: requests.Session,
-        timeout: float = 60,
+        timeout: float = DEFAULT_TIMEOUT,
         clock: t.Callable[[], datetime] = oslo_now,
+        limiter: RateLimiter | None = None,
+        retry: RetryPolicy | None = None,
+        sleep: t.Callable[[float], None] = time.sleep,
     ) -> None:
+        register_secrets(consumer_token, employee_token)
         self.api_url = api_url.rstrip("/")
         self._consumer_token = consumer_token
         self._employee_token = employee_token
         self._http = http
-        self._timeout = timeout
+        self.timeout = timeout
         self._clock = clock
+        self.limiter = limiter or RateLimiter()
+        self.retry = retry or RetryPolicy()
+        self._sleep = sleep
         self._token: str | None = None
         self._dies_at: datetime | None = None
         self._lock = threading.Lock()
+        self._reached = False  # whether anything has ever answered at api_url
         self.mint_count = 0
+
+    @classmethod
+    def from_config(
+        cls, config: Mapping[str, t.Any], http: requests.Session | None = None
+    ) -> TripletexSession:
+        """The session for the tap's settings (see docs/retries.md)."""
+        return cls(
+            api_url=str(config["api_url"]),
+            consumer_token=str(config["consumer_token"]),
+            employee_token=str(config["employee_token"]),
+            http=http or requests.Session(),
+            timeout=float(config.get("request_timeout", DEFAULT_TIMEOUT)),
+            limiter=RateLimiter(
+                max_wait=float(config.get("rate_limit_max_wait", DEFAULT_RATE_LIMIT_MAX_WAIT)),
+                window=float(config.get("rate_limit_window", DEFAULT_RATE_LIMIT_WINDOW)),
+            ),
+            retry=RetryPolicy(
+                tries=int(config.get("max_retries", DEFAULT_MAX_RETRIES)) + 1,
+                first_wait=float(config.get("retry_backoff", DEFAULT_RETRY_BACKOFF)),
+            ),
+        )
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -83,46 +136,128 @@ class TripletexSession:
         Comparing tokens keeps concurrent rejections of one token to one renewal.
         """
         header = request.headers.get("Authorization", "")
-        used = base64.b64decode(header.removeprefix("Basic ")).decode().partition(":")[2]
+        self._forget(base64.b64decode(header.removeprefix("Basic ")).decode().partition(":")[2])
+
+    def _forget(self, used: str) -> None:
         with self._lock:
             if self._token == used:
                 self._token = None
 
-    def basic_header(self, company_id: int) -> str:
-        raw = f"{company_id}:{self.token()}".encode()
+    def basic_header(self, company_id: int, token: str | None = None) -> str:
+        raw = f"{company_id}:{token or self.token()}".encode()
         return "Basic " + base64.b64encode(raw).decode("ascii")
+
+    def call(
+        self, path: str, *, company_id: int, params: dict[str, t.Any] | None = None
+    ) -> requests.Response:
+        """GET a path outside the streams (whoAmI, company lists) as `company_id`.
+
+        Paced and retried like stream requests; a 401 renews the session once. The
+        final response is returned whatever its status, for the caller to judge.
+        """
+        for _ in range(2):
+            token = self.token()
+            response = self.send(
+                "GET",
+                f"{self.api_url}{path}",
+                what=path,
+                params=params,
+                headers={"Authorization": self.basic_header(company_id, token)},
+            )
+            if response.status_code != 401:
+                break
+            self._forget(token)
+        return response
+
+    def check_company(self, company_id: int) -> None:
+        """Fail with a clear message unless the session may act on `company_id`."""
+        response = self.call("/token/session/>whoAmI", company_id=company_id)
+        if response.status_code != 200:
+            raise ConfigError(
+                f"company_id {company_id} was refused by Tripletex "
+                f"({describe_api_error(response, self.secrets)}): the company id is wrong "
+                "or the employee token has no access to it; check company_id"
+            )
+
+    def send(self, method: str, url: str, *, what: str, **kwargs: t.Any) -> requests.Response:
+        """One request, paced by the rate limiter, waiting out 429s and retrying transient
+        failures (5xx, resets, timeouts, cut-off JSON). Returns the final response.
+
+        Nothing ever answering at api_url is the setting's fault (ConfigError); the
+        URL may carry tokens, so no exception text leaves here unredacted.
+        """
+        delays = iter(self.retry.delays())
+        refusals, waited = 0, 0.0
+        while True:
+            self.limiter.acquire()
+            try:
+                response = self._http.request(method, url, timeout=self.timeout, **kwargs)
+            except requests.RequestException as exc:
+                if not self._reached and is_unreachable(exc):
+                    raise unreachable(url, exc, self.secrets) from None
+                failure = describe_exception(exc, self.secrets)
+            else:
+                self._reached = True
+                self.limiter.observe(response)
+                if response.status_code == 429:
+                    waited += self.limiter.refused(
+                        response, attempt=refusals, waited=waited, what=what
+                    )
+                    refusals += 1
+                    continue
+                if response.status_code >= 500:
+                    failure = describe_api_error(response, self.secrets)
+                elif _cut_json(response):
+                    failure = f"HTTP {response.status_code}, unparsable JSON body"
+                else:
+                    return response
+            delay = next(delays, None)
+            if delay is None:
+                raise GaveUpError(
+                    f"{what}: gave up after {self.retry.tries} tries ({failure}); "
+                    "raise max_retries or try again later"
+                )
+            logger.warning("%s: retrying in %.1fs (%s)", what, delay, failure)
+            self._sleep(delay)
 
     def for_company(self, company_id: int) -> CompanyAuthenticator:
         return CompanyAuthenticator(self, company_id)
 
     def _mint(self) -> None:
         expires = self._clock().date() + timedelta(days=SESSION_DAYS)
-        response = send_safely(
-            self._http,
+        response = self.send(
             "PUT",
             f"{self.api_url}/token/session/:create",
+            what="session create",
             params={
                 "consumerToken": self._consumer_token,
                 "employeeToken": self._employee_token,
                 "expirationDate": expires.isoformat(),
             },
-            timeout=self._timeout,
-            secrets=self.secrets,
         )
         if response.status_code != 200:
             raise self._rejection(response)
         try:
-            self._token = str(response.json()["value"]["token"])
+            token = str(response.json()["value"]["token"])
         except (ValueError, KeyError, TypeError):
-            raise ConfigError(
-                f"api_url {self.api_url} did not answer like the Tripletex API "
-                f"(session create gave HTTP {response.status_code} without a token)"
-            ) from None
+            raise self._not_tripletex(response) from None
+        register_secrets(token)
+        self._token = token
         self._dies_at = session_dies_at(expires)
         self.mint_count += 1
 
+    def _not_tripletex(self, response: requests.Response) -> ConfigError:
+        kind = response.headers.get("Content-Type") or "no content type"
+        return ConfigError(
+            f"api_url {self.api_url} does not answer like the Tripletex API (session "
+            f"create gave HTTP {response.status_code}, {kind}); check the setting "
+            "(e.g. https://tripletex.no/v2)"
+        )
+
     def _rejection(self, response: requests.Response) -> ConfigError:
         fields = api_error_fields(response)
+        if not fields:
+            return self._not_tripletex(response)
         for message in fields.get("validationMessages") or []:
             setting = _TOKEN_SETTINGS.get(str(message.get("field")))
             if setting:
@@ -138,6 +273,17 @@ class TripletexSession:
                 self.secrets,
             )
         )
+
+
+def _cut_json(response: requests.Response) -> bool:
+    """A JSON answer that does not decode: cut off on the way, worth asking again."""
+    if "json" not in (response.headers.get("Content-Type") or ""):
+        return False
+    try:
+        msgspec.json.decode(response.content)
+    except msgspec.DecodeError:
+        return True
+    return False
 
 
 def session_dies_at(expiration: date) -> datetime:

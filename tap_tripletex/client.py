@@ -17,7 +17,13 @@ from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.pagination import OffsetPaginator
 
 from tap_tripletex.companies import CompanyAccessError
-from tap_tripletex.errors import api_error_fields, describe_api_error
+from tap_tripletex.errors import (
+    GaveUpError,
+    api_error_fields,
+    describe_api_error,
+    describe_exception,
+)
+from tap_tripletex.ratelimit import RateLimitedError
 from tap_tripletex.replication import change_floor, last_change, utc_iso, window_start
 from tap_tripletex.timeutil import date_windows, oslo_today, parse_start
 
@@ -61,6 +67,11 @@ class ResultSetTooLargeError(FatalAPIError):
 RESULT_SET_TOO_LARGE = 23000
 
 
+class StreamUnavailableError(FatalAPIError):
+    """403 or 404: the company's Tripletex package or the token's entitlements do not
+    cover this endpoint. The stream is skipped for that company with one warning."""
+
+
 class FullPagePaginator(OffsetPaginator):
     """`from`/`count` paging that stops at the first page shorter than `count`.
 
@@ -79,7 +90,6 @@ class TripletexStream(RESTStream[int]):
     # Tripletex's JSON already has the schema's types (tests validate every record);
     # the SDK's recursive conformance pass was 60% of the per-record CPU.
     TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
-    primary_keys: t.ClassVar[list[str]] = ["company_id", "id"]
 
     def __init__(self, tap: TapTripletex, resource: Resource) -> None:
         self.resource = resource
@@ -87,6 +97,8 @@ class TripletexStream(RESTStream[int]):
         self._tap_ref = tap
         self._company_id: int | None = None
         super().__init__(tap=tap, name=resource.name, path=resource.path)
+        self.primary_keys = resource.primary_keys
+        self._unavailable: set[int] = set()  # companies where the stream got 403/404
         self.replication_key = (
             "last_changed_at" if resource.changed_since else resource.date_field
         )
@@ -155,7 +167,7 @@ class TripletexStream(RESTStream[int]):
         context = dict(context or {})
         self._company_id = company_id = int(context["company_id"])
         companies = self._tap_ref.companies
-        if company_id in companies.failures:
+        if company_id in companies.failures or company_id in self._unavailable:
             return
         if self.resource.date_params:
             records = self._read_date_windows(context)
@@ -171,6 +183,9 @@ class TripletexStream(RESTStream[int]):
             if not companies.several:
                 raise
             companies.fail(error)
+        except StreamUnavailableError as error:
+            self._unavailable.add(company_id)
+            self.logger.warning("%s: skipped for company_id %d: %s", self.name, company_id, error)
 
     def _bookmark(self, context: Context) -> str | None:
         """The partition's saved bookmark. Unlike the SDK's starting value this never
@@ -234,7 +249,10 @@ class TripletexStream(RESTStream[int]):
             yield from self._read_window(context, middle, end)
 
     def _checkpoint(self, context: dict, last_day: str) -> None:
-        """Move the partition's bookmark to a completed window's last day, and emit STATE."""
+        """Move the partition's bookmark to a completed window's last day, and emit STATE.
+        Not for a stream read only for its children, nor one without a date field."""
+        if not (self.replication_key and self.selected):
+            return
         state = self.get_context_state({"company_id": context["company_id"]})
         if str(state.get("replication_key_value") or "") >= last_day:
             return  # a lookback window behind the bookmark
@@ -245,36 +263,84 @@ class TripletexStream(RESTStream[int]):
     # Error policy
 
     def request_decorator(self, func: t.Callable) -> t.Callable:
-        """Retry transient failures with backoff; renew a rejected session once."""
-        retrying = super().request_decorator(func)
+        """Pace requests by the rate limit; wait out 429s (bounded by
+        `rate_limit_max_wait`); retry transient failures with backoff (`max_retries`);
+        renew a rejected session once. A failed page is requested again, never skipped.
+        """
+        limiter = self.session.limiter
+
+        def paced(request: requests.PreparedRequest, context: Context | None) -> t.Any:
+            limiter.acquire()
+            return func(request, context)
+
+        retrying = super().request_decorator(paced)
 
         def send(request: requests.PreparedRequest, context: Context | None) -> t.Any:
-            try:
-                return retrying(request, context)
-            except SessionRejectedError:
-                self.session.reject(request)
+            renewed, refusals, waited = False, 0, 0.0
+            while True:
                 try:
                     return retrying(request, context)
-                except SessionRejectedError as again:
-                    raise CompanyAccessError(
-                        int(self._company_id or 0), describe_api_error(again.response)
+                except RateLimitedError as refused:
+                    waited += limiter.refused(
+                        refused.response, attempt=refusals, waited=waited, what=self.name
+                    )
+                    refusals += 1
+                except SessionRejectedError as rejected:
+                    if renewed:  # a second 401 in a row, on a fresh session
+                        raise CompanyAccessError(
+                            int(self._company_id or 0),
+                            describe_api_error(rejected.response, self.session.secrets),
+                        ) from None
+                    renewed = True
+                    self.session.reject(request)
+                except (RetriableAPIError, requests.RequestException, OSError) as failed:
+                    raise GaveUpError(
+                        f"{self.name}: gave up after {self.backoff_max_tries()} tries "
+                        f"({self._failure(failed)}); raise max_retries or try again later"
                     ) from None
 
         return send
 
+    @property
+    def timeout(self) -> int:
+        return int(self.session.timeout)
+
     def backoff_max_tries(self) -> int:
-        return int(self.config["max_retries"]) + 1
+        return self.session.retry.tries
+
+    def get_replication_key_signpost(self, context: Context | None = None) -> t.Any:
+        """The first thing the SDK asks at the start of a stream's sync, before any
+        output: the tap checks tokens, api_url and company access here, once, so a
+        setting at fault is reported alone (the SDK logs errors inside a sync)."""
+        self._tap_ref.preflight()
+        return super().get_replication_key_signpost(context)
+
+    def backoff_wait_generator(self) -> t.Generator[float, None, None]:
+        return self.session.retry.waits()
+
+    def backoff_jitter(self, value: float) -> float:
+        return self.session.retry.jitter(value)
 
     def validate_response(self, response: requests.Response) -> None:
+        self.session.limiter.observe(response)
         status = response.status_code
         if status == HTTPStatus.UNAUTHORIZED:
             raise SessionRejectedError(response)
-        if status == HTTPStatus.TOO_MANY_REQUESTS or status >= 500:
+        if status == HTTPStatus.TOO_MANY_REQUESTS:
+            raise RateLimitedError(response)
+        if status >= 500:
             raise RetriableAPIError(self.response_error_message(response), response)
         if status == HTTPStatus.UNPROCESSABLE_ENTITY and (
             api_error_fields(response).get("code") == RESULT_SET_TOO_LARGE
         ):
             raise ResultSetTooLargeError(self.response_error_message(response))
+        if status in (HTTPStatus.FORBIDDEN, HTTPStatus.NOT_FOUND):
+            raise StreamUnavailableError(
+                f"{describe_api_error(response, self.session.secrets)}: company_id "
+                f"{self._company_id} may not read this (a module the company lacks, or an "
+                f"entitlement the employee token lacks); deselect the stream {self.name} "
+                "or grant access"
+            )
         if status >= 400:
             raise FatalAPIError(self.response_error_message(response))
         try:
@@ -282,18 +348,24 @@ class TripletexStream(RESTStream[int]):
         except msgspec.DecodeError:
             # A cut-off or non-JSON body: the page is requested again, never skipped.
             raise RetriableAPIError(
-                f"unparsable response body for {self.path}", response
+                f"{self.name}: unparsable response body (HTTP {status}, "
+                f"{response.headers.get('Content-Type') or 'no content type'})",
+                response,
             ) from None
 
     def response_error_message(self, response: requests.Response) -> str:
         return f"{self.name}: {describe_api_error(response, self.session.secrets)}"
 
+    def _failure(self, exc: BaseException) -> str:
+        if isinstance(exc, RetriableAPIError):
+            return str(exc).removeprefix(f"{self.name}: ")
+        return describe_exception(exc, self.session.secrets)
+
     def backoff_handler(self, details: t.Any) -> None:
-        exc = details.get("exception")
         self.logger.warning(
             "%s: retrying in %.1fs after try %d (%s)",
             self.name,
             details.get("wait") or 0,
             details.get("tries") or 0,
-            exc,
+            self._failure(details.get("exception")),
         )

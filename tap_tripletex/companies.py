@@ -12,7 +12,7 @@ import typing as t
 
 import requests
 
-from tap_tripletex.errors import ConfigError, describe_api_error, send_safely
+from tap_tripletex.errors import ConfigError, describe_api_error
 
 if t.TYPE_CHECKING:
     from tap_tripletex.auth import TripletexSession
@@ -91,20 +91,12 @@ class Companies:
         return f"{len(self.failures)} of {total} companies failed ({listed}); {done} completed"
 
     def _get(self, path: str, params: dict[str, t.Any] | None = None) -> requests.Response:
-        session = self._session
-        response = send_safely(
-            requests.Session(),
-            "GET",
-            f"{session.api_url}{path}",
-            params=params,
-            headers={"Authorization": session.basic_header(0)},
-            timeout=60,
-            secrets=session.secrets,
-        )
+        """A call as username 0, paced and retried like stream requests."""
+        response = self._session.call(path, company_id=0, params=params)
         if response.status_code != 200:
             raise ConfigError(
                 f"Tripletex refused {path} for company_id 0 "
-                f"({describe_api_error(response, session.secrets)}); check employee_token"
+                f"({describe_api_error(response, self._session.secrets)}); check employee_token"
             )
         return response
 

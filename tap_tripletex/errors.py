@@ -2,22 +2,127 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import sys
+import threading
+import traceback
 import typing as t
+from urllib.parse import quote, quote_plus
 
 import requests
+import urllib3.exceptions
+from singer_sdk.exceptions import FatalAPIError
 
 REDACTED = "***"
+PROGRAM = "tap-tripletex"
 
 
 class ConfigError(Exception):
     """A problem the user must fix (a setting, a token, a URL): printed as one line."""
 
 
-def redact(text: str, secrets: t.Iterable[str]) -> str:
-    for secret in secrets:
+class GaveUpError(FatalAPIError):
+    """A transient failure outlasted every retry."""
+
+
+# Every secret this process has seen (tokens as given and as they appear URL-encoded),
+# scrubbed from every log record.
+_SECRETS: set[str] = set()
+_SECRETS_LOCK = threading.Lock()
+_REDACTING = False
+
+
+def register_secrets(*values: object) -> None:
+    """Keep these values out of every log line from now on."""
+    found = set()
+    for value in values:
+        if isinstance(value, str) and value.strip():
+            found |= {value, quote(value, safe=""), quote_plus(value)}
+    if found:
+        with _SECRETS_LOCK:
+            _SECRETS.update(found)
+        _redact_log_records()
+
+
+def known_secrets() -> tuple[str, ...]:
+    with _SECRETS_LOCK:
+        return tuple(sorted(_SECRETS, key=len, reverse=True))
+
+
+def redact(text: str, secrets: t.Iterable[str] = ()) -> str:
+    """`text` with `secrets` and every registered secret replaced by ***."""
+    for secret in sorted({*secrets, *known_secrets()}, key=len, reverse=True):
         if secret:
             text = text.replace(secret, REDACTED)
     return text
+
+
+def _redact_log_records() -> None:
+    """Scrub secrets from each log record as it is made, whatever logger or handler.
+
+    urllib3's debug log, for one, writes request URLs, and the session-create URL
+    carries both tokens. Formatted tracebacks are scrubbed too.
+    """
+    global _REDACTING  # noqa: PLW0603 (installed once per process)
+    with _SECRETS_LOCK:
+        if _REDACTING:
+            return
+        _REDACTING = True
+    make_record = logging.getLogRecordFactory()
+
+    def scrubbed(*args: t.Any, **kwargs: t.Any) -> logging.LogRecord:
+        record = make_record(*args, **kwargs)
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed call; leave it to logging to report
+            return record
+        clean = redact(message)
+        if clean != message:
+            record.msg, record.args = clean, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+        return record
+
+    logging.setLogRecordFactory(scrubbed)
+
+
+def is_unreachable(exc: requests.RequestException) -> bool:
+    """No connection could be made at all (refused, DNS, connect timeout, bad URL)."""
+    if isinstance(exc, requests.exceptions.ConnectTimeout | requests.exceptions.InvalidURL):
+        return True
+    if isinstance(exc, requests.exceptions.MissingSchema | requests.exceptions.InvalidSchema):
+        return True
+    reason = exc.args[0] if exc.args else None
+    reason = getattr(reason, "reason", reason)
+    return isinstance(reason, urllib3.exceptions.NewConnectionError)
+
+
+def describe_exception(exc: BaseException, secrets: t.Iterable[str] = ()) -> str:
+    """`ReadTimeout: ...` with secrets removed."""
+    text = str(exc)
+    return redact(f"{type(exc).__name__}: {text}" if text else type(exc).__name__, secrets)
+
+
+def debug_logging() -> bool:
+    """LOGLEVEL=debug or TAP_TRIPLETEX_LOGLEVEL=debug, as the Singer SDK reads them."""
+    level = os.environ.get("TAP_TRIPLETEX_LOGLEVEL") or os.environ.get("LOGLEVEL") or ""
+    return level.strip().upper() == "DEBUG" or logging.getLogger(PROGRAM).isEnabledFor(
+        logging.DEBUG
+    )
+
+
+def exit_with_error(exc: BaseException) -> t.NoReturn:
+    """One line on stderr (a traceback only with debug logging), exit status 1."""
+    if isinstance(exc, ConfigError | FatalAPIError):
+        message = str(exc)
+    else:
+        message = f"unexpected {describe_exception(exc)} (LOGLEVEL=debug shows the traceback)"
+    if debug_logging():
+        text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        print(redact(text), file=sys.stderr, end="")
+    print(f"{PROGRAM}: error: {redact(' '.join(message.split()))}", file=sys.stderr)
+    sys.exit(1)
 
 
 def api_error_fields(response: requests.Response) -> dict[str, t.Any]:
@@ -52,24 +157,15 @@ def describe_api_error(response: requests.Response, secrets: t.Iterable[str] = (
     return redact(text, secrets)
 
 
-def send_safely(
-    http: requests.Session,
-    method: str,
-    url: str,
-    *,
-    secrets: t.Iterable[str],
-    **kwargs: t.Any,
-) -> requests.Response:
-    """Send a request whose URL carries secrets; a failure to connect is a ConfigError.
-
-    requests puts the full URL, query included, into its exception text: never
-    let that text out unredacted.
-    """
-    try:
-        return http.request(method, url, **kwargs)
-    except requests.RequestException as exc:
-        base = url.split("?", maxsplit=1)[0].rsplit("/token/", 1)[0]
-        reason = redact(type(exc).__name__, secrets)
-        raise ConfigError(
-            f"api_url {base} could not be reached ({reason}); check the setting"
-        ) from None
+def unreachable(url: str, exc: requests.RequestException, secrets: t.Iterable[str]) -> ConfigError:
+    """The api_url setting's fault: nothing answers there."""
+    base = url.split("?", maxsplit=1)[0].rsplit("/token/", 1)[0]
+    reason = type(exc).__name__
+    cause = getattr(exc.args[0] if exc.args else None, "reason", None)
+    if isinstance(cause, urllib3.exceptions.NameResolutionError):
+        reason += ": host name not found"
+    elif isinstance(cause, urllib3.exceptions.NewConnectionError):
+        reason += ": " + str(cause).rsplit("]", 1)[-1].strip()
+    return ConfigError(
+        redact(f"api_url {base} could not be reached ({reason}); check the setting", secrets)
+    )

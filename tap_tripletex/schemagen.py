@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tap_tripletex.resources import RESOURCES
+from tap_tripletex.resources import RESOURCES, Resource
 
 Schema = dict[str, Any]
 
@@ -30,6 +30,7 @@ REF_PREFIX = "#/components/schemas/"
 MAX_DESCRIPTION = 160
 
 COMPANY_ID: Schema = {"type": ["integer"]}
+PARENT_ID: Schema = {"type": ["integer", "null"], "description": "The parent record's id."}
 # The tap derives this from `changes` on streams replicated by change time.
 LAST_CHANGED_AT: Schema = {"type": ["string", "null"], "format": "date-time"}
 STUB: Schema = {
@@ -165,18 +166,24 @@ def build_schema(spec: Schema, path: str, component_name: str | None = None) -> 
     return {"type": "object", "properties": properties}
 
 
+def generate_one(spec: Schema, r: Resource) -> Schema:
+    """The schema of one stream."""
+    schema = build_schema(spec, r.path, r.component)
+    if r.parent_key:  # a child record carries its parent's id, next to company_id
+        props = schema["properties"]
+        schema["properties"] = {"company_id": props.pop("company_id"),
+                                r.parent_key: dict(PARENT_ID), **props}
+    # Tripletex sends `changes` only when asked; the tap asks where it replicates by it.
+    if r.changed_since:
+        schema["properties"]["last_changed_at"] = dict(LAST_CHANGED_AT)
+    else:
+        schema["properties"].pop("changes", None)
+    return schema
+
+
 def generate(spec: Schema) -> dict[str, Schema]:
     """Stream name -> schema for every resource in `RESOURCES`."""
-    schemas = {}
-    for r in RESOURCES:
-        schema = build_schema(spec, r.path, getattr(r, "component", None))
-        # Tripletex sends `changes` only when asked; the tap asks where it replicates by it.
-        if r.changed_since:
-            schema["properties"]["last_changed_at"] = dict(LAST_CHANGED_AT)
-        else:
-            schema["properties"].pop("changes", None)
-        schemas[r.name] = schema
-    return schemas
+    return {r.name: generate_one(spec, r) for r in RESOURCES}
 
 
 def serialise(schema: Schema) -> str:

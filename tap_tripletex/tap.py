@@ -5,16 +5,24 @@ from __future__ import annotations
 import sys
 import typing as t
 
-import requests
 from singer_sdk import Tap
 from singer_sdk import typing as th
-from singer_sdk.contrib.msgspec import MsgSpecWriter
+from singer_sdk.exceptions import ConfigValidationError
 
 from tap_tripletex.auth import TripletexSession
 from tap_tripletex.client import TripletexStream
 from tap_tripletex.companies import Companies, failed_companies
-from tap_tripletex.errors import ConfigError
-from tap_tripletex.resources import RESOURCES
+from tap_tripletex.configcheck import TOKENS, check_config
+from tap_tripletex.errors import ConfigError, exit_with_error, redact, register_secrets
+from tap_tripletex.output import TapWriter
+from tap_tripletex.ratelimit import (
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_RATE_LIMIT_MAX_WAIT,
+    DEFAULT_RATE_LIMIT_WINDOW,
+    DEFAULT_RETRY_BACKOFF,
+    DEFAULT_TIMEOUT,
+)
+from tap_tripletex.streams import build_streams
 
 DEFAULT_START_DATE = "2000-01-01"
 DEFAULT_LOOKBACK_DAYS = 100
@@ -24,7 +32,7 @@ class TapTripletex(Tap):
     """Singer tap for the Tripletex API v2."""
 
     name = "tap-tripletex"
-    message_writer_class = MsgSpecWriter
+    message_writer_class = TapWriter
 
     config_jsonschema = th.PropertiesList(
         th.Property(
@@ -141,31 +149,90 @@ class TapTripletex(Tap):
         th.Property(
             "max_retries",
             th.IntegerType(minimum=0),
-            default=5,
+            default=DEFAULT_MAX_RETRIES,
             title="Max retries",
-            description="Retries of a request after a transient failure (5xx, 429, timeout).",
+            description=(
+                "Retries of a request after a transient failure: HTTP 5xx, connection "
+                "reset, timeout, cut-off or unparsable body. 429s do not count (see "
+                "rate_limit_max_wait)."
+            ),
+        ),
+        th.Property(
+            "retry_backoff",
+            th.NumberType(minimum=0),
+            default=DEFAULT_RETRY_BACKOFF,
+            title="Retry backoff (seconds)",
+            description=(
+                "Wait before the first retry; it doubles with each further retry, up to "
+                "60 s, with random jitter of up to half the wait."
+            ),
+        ),
+        th.Property(
+            "request_timeout",
+            th.IntegerType(minimum=1),
+            default=DEFAULT_TIMEOUT,
+            title="Request timeout (seconds)",
+            description="Seconds to wait for a connection and for each read; then retried.",
+        ),
+        th.Property(
+            "rate_limit_max_wait",
+            th.NumberType(minimum=0),
+            default=DEFAULT_RATE_LIMIT_MAX_WAIT,
+            title="Rate limit max wait (seconds)",
+            description=(
+                "Longest total wait for Tripletex's rate limit (HTTP 429) on one request "
+                "before the run fails."
+            ),
+        ),
+        th.Property(
+            "rate_limit_window",
+            th.NumberType(minimum=0),
+            default=DEFAULT_RATE_LIMIT_WINDOW,
+            title="Rate limit window (seconds)",
+            description=(
+                "Assumed length of Tripletex's rate-limit window: the wait after a 429 "
+                "that has no X-Rate-Limit-Reset header (doubling while they continue)."
+            ),
         ),
     ).to_dict()
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         self._session: TripletexSession | None = None
         self._companies: Companies | None = None
-        super().__init__(*args, **kwargs)
+        self._checked = False
+        config = kwargs.get("config")
+        if isinstance(config, dict):
+            register_secrets(*(config.get(name) for name in TOKENS))
+        try:
+            super().__init__(*args, **kwargs)
+        except ConfigValidationError as invalid:
+            # The SDK's messages echo values: report the setting, not the value.
+            check_config(self.config, self.config_jsonschema)
+            first = invalid.errors[0] if invalid.errors else str(invalid)
+            raise ConfigError(redact(f"invalid config: {first}")) from None
+        register_secrets(*(self.config.get(name) for name in TOKENS))
+        if kwargs.get("validate_config", True):
+            check_config(self.config, self.config_jsonschema)
 
     def discover_streams(self) -> list[TripletexStream]:
-        return [TripletexStream(self, resource) for resource in RESOURCES]
+        return build_streams(self)
 
     @property
     def session(self) -> TripletexSession:
         """The one Tripletex session shared by every stream (minted on first use)."""
         if self._session is None:
-            self._session = TripletexSession(
-                api_url=self.config["api_url"],
-                consumer_token=self.config["consumer_token"],
-                employee_token=self.config["employee_token"],
-                http=requests.Session(),
-            )
+            self._session = TripletexSession.from_config(self.config)
         return self._session
+
+    def preflight(self) -> None:
+        """Check the tokens, api_url and company access once, before any stream output."""
+        if self._checked:
+            return
+        self._checked = True
+        self.session.token()
+        ids = self.company_ids()
+        if not self.companies.several and self.config.get("company_id"):
+            self.session.check_company(ids[0])
 
     @property
     def companies(self) -> Companies:
@@ -186,9 +253,8 @@ def main() -> None:
     """
     try:
         TapTripletex.cli()
-    except ConfigError as exc:
-        print(f"tap-tripletex: error: {exc}", file=sys.stderr)
-        sys.exit(1)
+    except Exception as exc:  # one line; a traceback only when debugging
+        exit_with_error(exc)
     except SystemExit as done:
         failed = failed_companies()
         if done.code in (None, 0) and failed:

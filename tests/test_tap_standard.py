@@ -15,8 +15,24 @@ from tests.taputil import TOKENS
 SIMULATOR = Simulator(seed=11, size=2000)
 atexit.register(SIMULATOR.stop)
 
+CONFIG = {**TOKENS, "api_url": SIMULATOR.start(), "start_date": "2019-01-01"}
+
+
+def every_stream_selected() -> dict:
+    """The discovered catalog with every stream selected: the suite syncs them all, and
+    checks records against each stream's catalog schema, which is empty for a stream
+    left unselected (most are not selected by default)."""
+    catalog = TapTripletex(config=CONFIG).catalog_dict
+    for entry in catalog["streams"]:
+        for meta in entry["metadata"]:
+            if meta["breadcrumb"] == []:
+                meta["metadata"]["selected"] = True
+    return catalog
+
+
 TestTapTripletex = get_tap_test_class(
     TapTripletex,
-    config={**TOKENS, "api_url": SIMULATOR.start(), "start_date": "2019-01-01"},
+    config=CONFIG,
     suite_config=SuiteConfig(max_records_limit=None),
+    catalog=every_stream_selected(),
 )

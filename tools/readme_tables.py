@@ -9,7 +9,8 @@ import re
 import sys
 from pathlib import Path
 
-from tap_tripletex.resources import RESOURCES
+from tap_tripletex.coverage import EXCLUDED
+from tap_tripletex.resources import BY_NAME, RESOURCES, Resource
 from tap_tripletex.tap import TapTripletex
 
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -34,26 +35,65 @@ def settings_table() -> str:
     return "\n".join(rows)
 
 
+def endpoint(r: Resource) -> str:
+    if r.inline:
+        return ", ".join(f"in `{p}.{r.inline}`" for p in r.parents)
+    query = [f"{name}={value}" for name, value in r.params]
+    if r.parent_param:
+        query.append(f"{r.parent_param}=<{r.parent} id>")
+    if r.as_of:
+        query.append(f"{r.as_of}=<tomorrow>")
+    return f"`GET {r.path}{'?' + '&'.join(query) if query else ''}`"
+
+
+def inline_replication(r: Resource) -> str:
+    parents = ", ".join(f"`{p}`" for p in r.parents)
+    if any(BY_NAME[p].date_field or BY_NAME[p].changed_since for p in r.parents):
+        return f"with its parents ({parents}): the lines of the parent records read"
+    return f"full table, inside {parents}"
+
+
+def replication(r: Resource) -> str:
+    if r.single:
+        return "full table (one record)"
+    if r.inline:
+        return inline_replication(r)
+    if r.parent_param:
+        return f"full table, per `{r.parent}`"
+    if r.changed_since:
+        return "change time (`changedSince`, `changes`)"
+    if not r.date_params:
+        return "full table"
+    span = f"(`{r.date_params[0]}`..`{r.date_params[1]}`)"
+    field = f"date range on `{r.date_field}`" if r.date_field else "full table, in date windows"
+    return f"{field} {span}"
+
+
 def streams_table() -> str:
     rows = [
         "| Stream | Endpoint | Key | Replication | Selected by default |",
         "|---|---|---|---|---|",
     ]
-    for r in RESOURCES:
-        replication = (
-            f"date range on `{r.date_field}` (`{r.date_params[0]}`..`{r.date_params[1]}`)"
-            if r.date_params
-            else "full table"
-        )
+    for r in sorted(RESOURCES, key=lambda r: (not r.selected_by_default, r.name)):
         selected = "yes" if r.selected_by_default else "no"
-        rows.append(
-            f"| `{r.name}` | `GET {r.path}` | company_id, id | {replication} | {selected} |"
-        )
+        key = ", ".join(r.primary_keys)
+        rows.append(f"| `{r.name}` | {endpoint(r)} | {key} | {replication(r)} | {selected} |")
+    return "\n".join(rows)
+
+
+def excluded_table() -> str:
+    rows = ["| Endpoint | Why it is not a stream |", "|---|---|"]
+    rows += [f"| `GET {path}` | {reason} |" for path, reason in sorted(EXCLUDED.items())]
     return "\n".join(rows)
 
 
 def render(text: str) -> str:
-    for marker, table in (("settings", settings_table()), ("streams", streams_table())):
+    tables = (
+        ("settings", settings_table()),
+        ("streams", streams_table()),
+        ("excluded", excluded_table()),
+    )
+    for marker, table in tables:
         pattern = re.compile(
             rf"(<!-- {marker}:start -->).*?(<!-- {marker}:end -->)", re.DOTALL
         )

@@ -28,6 +28,7 @@ class Sessions:
         self._by_token: dict[str, Session] = {}
         self._lock = threading.Lock()
         self.created = 0
+        self.issued: list[str] = []  # every session token handed out, for leak checks
 
     def create(self, params: dict[str, str], today: date) -> dict[str, object]:
         """The `value` of a new session, or an ApiError like the real endpoint's."""
@@ -46,6 +47,7 @@ class Sessions:
             inner = {"tokenId": session_id, "token": str(uuid.uuid4())}
             token = base64.b64encode(json.dumps(inner).encode()).decode()
             self._by_token[token] = Session(session_id, token, expires)
+            self.issued.append(token)
         return {
             "id": session_id,
             "version": 0,

@@ -133,8 +133,16 @@ class Simulator:
         self, stream_name: str, company_id: int | None = None, *, with_changes: bool = False
     ) -> list[dict[str, Any]]:
         """What a full walk of the stream returns (all dates), in id order."""
-        table = self.dataset(company_id).tables[stream_name]
+        dataset = self.dataset(company_id)
+        if stream_name not in dataset.tables and BY_NAME[stream_name].single:
+            return [self.company(dataset.company_id)]  # GET /company/{id}
+        table = dataset.tables[stream_name]
         return [table.record(pos, with_changes) for pos in range(len(table))]
+
+    def parent_ids(self, stream_name: str, company_id: int | None = None) -> dict[int, int]:
+        """A child stream's record id -> its parent's id."""
+        table = self.dataset(company_id).tables[stream_name]
+        return dict(zip(table.ids, table.parents or (), strict=True))
 
     def _now(self) -> str:
         now = oslo_now()
@@ -142,9 +150,14 @@ class Simulator:
         return timestamp(self.today.toordinal(), seconds)
 
     def add(
-        self, stream: str, overrides: dict[str, Any] | None = None, company_id: int | None = None
+        self,
+        stream: str,
+        overrides: dict[str, Any] | None = None,
+        company_id: int | None = None,
+        parent: int | None = None,
     ) -> dict[str, Any]:
-        """Create a record (version 0, CREATE change now, dated today unless overridden)."""
+        """Create a record (version 0, CREATE change now, dated today unless overridden);
+        a child stream's record needs its `parent` id."""
         dataset = self.dataset(company_id)
         table, resource = dataset.tables[stream], BY_NAME[stream]
         props = dataset.schemas[stream].get("properties", {})
@@ -154,7 +167,7 @@ class Simulator:
             new_id = (table.ids[-1] if table.ids else 1) + rng.randint(1, 3)
             record: dict[str, Any] = {}
             for key, prop in props.items():
-                if key in data.SKIPPED:
+                if key in data.SKIPPED or key == resource.parent_key:
                     continue
                 record[key] = value(rng, key, prop, ctx)
             record.update(id=new_id, version=0, url=f"{HOST}/v2{resource.path}/{new_id}")
@@ -162,7 +175,7 @@ class Simulator:
                 record[resource.date_field] = self.today.isoformat()
             record.update({k: v for k, v in (overrides or {}).items() if k not in ("id", "url")})
             changes = [self._change("CREATE", dataset)]
-            table.append(record, changes, self._date_ord(stream, record))
+            table.append(record, changes, self._date_ord(stream, record), parent)
         return record
 
     def update(
@@ -203,10 +216,25 @@ class Simulator:
         body: bytes | str | None = None,
         content_type: str = "text/html;charset=UTF-8",
         method: str | None = None,
+        kind: str = "status",
+        after: int = 0,
+        delay: float = 0.0,
+        reset_header: bool = True,
+        probability: float = 1.0,
     ) -> None:
-        """Make the next `times` requests to `path` (e.g. "/customer"; -1 = all) fail."""
+        """Make the next `times` requests to `path` (e.g. "/customer"; -1 = all) fail.
+
+        `kind` is one of faults.KINDS ("status", "reset", "slow", "truncate", "cut",
+        "expire"); `after` lets that many matching requests through first; `delay` is
+        a slow answer's stall; `reset_header=False` leaves X-Rate-Limit-Reset off a 429;
+        `probability` hits matching requests at random (seeded).
+        """
         raw = body.encode() if isinstance(body, str) else body
-        self.faults.add(Fault(path, status, times, raw, content_type, method))
+        self.faults.add(Fault(
+            path, status, times, raw, content_type, method,
+            kind=kind, after=after, delay=delay, reset_header=reset_header,
+            probability=probability,
+        ))
 
     # serving -------------------------------------------------------------------------
     def start(self, port: int = 0, host: str = "127.0.0.1") -> str:

@@ -20,7 +20,7 @@ from typing import Any
 import msgspec
 
 from tap_tripletex.resources import BY_NAME, RESOURCES, Resource
-from tap_tripletex.simulator import plan
+from tap_tripletex.simulator import family, plan
 from tap_tripletex.simulator.clock import FIRST_DAY, day_offset
 from tap_tripletex.simulator.table import Record, Table
 from tap_tripletex.simulator.values import HOST, Context, Schema, types, value
@@ -45,7 +45,7 @@ def load_schemas(directory: Path | None = None) -> dict[str, Schema]:
     """The tap's record schemas; a minimal one for a stream whose file is missing."""
     found: dict[str, Schema] = {}
     base: Any = directory or package_files.files("tap_tripletex") / "schemas"
-    for resource in RESOURCES:
+    for resource in filter(served, RESOURCES):
         file = base / f"{resource.name}.json"
         if file.is_file():
             found[resource.name] = json.loads(file.read_text(encoding="utf-8"))
@@ -78,28 +78,40 @@ class Dataset:
         return self._paths.get(path)
 
 
+def served(resource: Resource) -> bool:
+    """Streams with a table of their own (the company itself is the simulator's)."""
+    return "{" not in resource.path
+
+
 def build(
     seed: int, size: int, company_id: int, today: date, schemas: dict[str, Schema]
 ) -> Dataset:
     counts = plan.counts(size)
     today_ord = today.toordinal()
-    rngs = {r.name: random.Random(f"{seed}:{company_id}:{r.name}") for r in RESOURCES}
-    all_ids = {r.name: plan.ids(rngs[r.name], r.name, counts[r.name]) for r in RESOURCES}
+    resources = [r for r in RESOURCES if served(r)]
+    rngs = {r.name: random.Random(f"{seed}:{company_id}:{r.name}") for r in resources}
+    all_ids = {r.name: plan.ids(rngs[r.name], r.name, counts[r.name]) for r in resources}
+    dated = [r for r in resources if r.date_field or r.date_params]
     all_dates = {
         r.name: plan.dates(rngs[r.name], counts[r.name], today_ord)
-        for r in RESOURCES
-        if r.date_field and r.name != "ledger_posting"
+        for r in dated
+        if r.name != "ledger_posting"
     }
     specials = _related_columns(all_ids, all_dates)
-    for r in RESOURCES:
-        if r.date_field and r.name not in all_dates:
+    for r in dated:
+        if r.name not in all_dates:
             all_dates[r.name] = plan.dates(rngs[r.name], counts[r.name], today_ord)
+    parents = family.columns(all_ids, schemas, specials)
+    for r in resources:
+        if r.key != ("id",):
+            specials.setdefault(r.name, {}).update(_key_columns(r, schemas, all_ids[r.name]))
     tables = {}
-    for resource in RESOURCES:
+    for resource in resources:
         ctx = Context(resource.name, today, all_ids)
         tables[resource.name] = _table(
             rngs[resource.name], resource=resource, schema=schemas[resource.name], ctx=ctx,
             dates=all_dates.get(resource.name), special=specials.get(resource.name, {}),
+            parents=parents.get(resource.name),
         )
     return Dataset(company_id, seed, tables, schemas, Context("", today, all_ids))
 
@@ -139,6 +151,20 @@ def _related_columns(
     }
 
 
+def _key_columns(
+    resource: Resource, schemas: dict[str, Schema], ids: list[int]
+) -> dict[str, tuple[Column, None]]:
+    """A record without an id is keyed by other properties: unique values for them."""
+    found = {}
+    props = schemas[resource.name].get("properties", {})
+    for key in resource.key:
+        quote = b'"' if "integer" not in types(props.get(key, {})) else b""
+        label = key.encode() + b"-" if quote else b""
+        head = b'"%s":' % key.encode()
+        found[key] = ([head + quote + label + b"%d" % rid + quote for rid in ids], None)
+    return found
+
+
 def _table(
     rng: random.Random,
     *,
@@ -147,6 +173,7 @@ def _table(
     ctx: Context,
     dates: list[int] | None,
     special: dict[str, tuple[Column, list[float] | None]],
+    parents: list[int] | None = None,
 ) -> Table:
     name, ids = resource.name, ctx.ids[resource.name]
     n = len(ids)
@@ -156,11 +183,12 @@ def _table(
     columns: list[Column | Pool] = []
     singular = resource.path.rsplit("/", 1)[-1]
     for key, prop in props.items():
-        if key in SKIPPED:
+        if key in SKIPPED or key == resource.parent_key:
             continue
         head = b'"%s":' % key.encode()
         if key in special:
-            column, metric = special[key]
+            column, sums = special[key]
+            metric = sums if sums is not None else metric
         elif key == "id":
             column = [head + b"%d" % rid for rid in ids]
         elif key == "url":
@@ -193,9 +221,10 @@ def _table(
     metric_fn = METRICS[name][1] if name in METRICS else None
     if metric_fn is not None and metric is None:
         metric = [0.0] * n
+    own = [k for k in props if k not in ("company_id", resource.parent_key)]
     return Table(
-        name, path=resource.path, props=[k for k in props if k != "company_id"], ids=ids,
-        blobs=blobs, changes=changes, dates=dates, order=order, metric=metric, metric_fn=metric_fn,
+        name, path=resource.path, props=own, ids=ids, blobs=blobs, changes=changes,
+        dates=dates, order=order, metric=metric, metric_fn=metric_fn, parents=parents,
     )
 
 

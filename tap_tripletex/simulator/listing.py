@@ -35,7 +35,9 @@ def handle(
     dataset: Dataset, path: str, params: Mapping[str, str], headers: Mapping[str, str]
 ) -> Reply:
     table = dataset.by_path(path)
-    if table is not None:
+    if table is not None and BY_NAME[table.name].single:
+        return single_reply(dataset, table, table.ids[0], params)
+    if table is not None and not BY_NAME[table.name].inline:  # lines have no list
         return list_reply(dataset, table, params, headers)
     head, _, tail = path.rpartition("/")
     table = dataset.by_path(head)
@@ -74,6 +76,22 @@ def date_range(table: Table, params: Mapping[str, str]) -> tuple[int, int] | Non
     if low >= high:
         raise invalid(high_name, f"{high_name} må være etter {low_name}.")
     return low.toordinal(), high.toordinal()
+
+
+def required(table: Table, params: Mapping[str, str]) -> int | None:
+    """Check the parameters the endpoint requires; the parent id, for a child list."""
+    resource = BY_NAME[table.name]
+    names = [name for name, _ in resource.params]
+    names += [n for n in (resource.parent_param, resource.as_of) if n]
+    missing = [name for name in names if not params.get(name)]
+    if missing:
+        problems = [(name, "Kan ikke være null.") for name in missing]
+        raise ApiError(422, VALIDATION, "Validering feilet.", None, problems)
+    if resource.as_of and parse_date(params[resource.as_of]) is None:
+        raise invalid(resource.as_of, "Ugyldig dato, forventet format YYYY-MM-DD.")
+    if resource.parent_param:
+        return integer(params, resource.parent_param, 0)
+    return None
 
 
 def changed_since(dataset: Dataset, table: Table, params: Mapping[str, str]) -> float | None:
@@ -126,10 +144,11 @@ def list_reply(
         message = "Result set too large. Limit of 10.000 reached."
         raise ApiError(422, TOO_LARGE, message, message, [("count", message)])
     window = date_range(table, params)
+    parent = required(table, params)
     since = changed_since(dataset, table, params)
     tree = parse_fields(table, params)
     try:
-        selection = table.select(window, params.get("sorting", ""), since)
+        selection = table.select(window, params.get("sorting", ""), since, parent)
     except SortingError as exc:
         raise bad_request(f"Illegal field in sorting: {exc}") from None
     total = len(selection.positions)

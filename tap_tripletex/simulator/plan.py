@@ -17,6 +17,11 @@ WEIGHTS = {"ledger_posting": 40, "ledger_voucher": 12, "invoice": 8, "order": 8,
            "timesheet_entry": 8, "supplier_invoice": 5, "customer": 4, "contact": 3,
            "product": 3, "project": 2, "supplier": 2, "activity": 1, "employee": 1,
            "department": 0.5}
+# Streams beyond the core set come on top of `size`, at the same scale: a few records
+# each, unless named here. Single objects have one record.
+EXTRA_WEIGHTS = {"order_line": 16, "project_participant": 2, "project_orderline": 1,
+                 "project_task": 1, "purchase_order": 0.2}
+DEFAULT_EXTRA_WEIGHT = 0.05
 MIN_COUNT = 2
 # Realistic id magnitudes (from recorded traffic); shifted per company except GLOBAL ones.
 ID_BASES = {"currency": 0, "country": 0, "ledger_vat_type": -1, "ledger_voucher_type": 9_911_000,
@@ -25,21 +30,23 @@ ID_BASES = {"currency": 0, "country": 0, "ledger_vat_type": -1, "ledger_voucher_
             "project": 210_300_000, "product": 69_781_000, "activity": 4_598_000,
             "invoice": 1_945_370_000, "order": 210_311_000, "ledger_voucher": 444_017_000,
             "ledger_posting": 2_903_347_000, "supplier_invoice": 1_945_600_000,
-            "timesheet_entry": 123_456_000}
+            "timesheet_entry": 123_456_000, "order_line": 973_759_000,
+            "project_participant": 431_000_000}
 GLOBAL = {"currency", "country", "ledger_vat_type"}
 
 
 def counts(size: int) -> dict[str, int]:
     scale = min(1.0, size / FULL_SCALE)
-    result: dict[str, int] = {}
+    result: dict[str, int] = {r.name: 1 for r in RESOURCES if r.single}
     for resource in RESOURCES:
         if resource.name in FIXED:
             result[resource.name] = max(MIN_COUNT + 1, round(FIXED[resource.name] * scale))
-    rest = max(0, size - sum(result.values()))
-    others = [r.name for r in RESOURCES if r.name not in FIXED]
-    total = sum(WEIGHTS.get(name, 1) for name in others) or 1
+    rest = max(0, size - sum(n for name, n in result.items() if name in FIXED))
+    others = [r.name for r in RESOURCES if r.name not in result]
+    total = sum(WEIGHTS.get(name, 0) for name in others) or 1
     for name in others:
-        result[name] = max(MIN_COUNT, round(rest * WEIGHTS.get(name, 1) / total))
+        weight = WEIGHTS.get(name) or EXTRA_WEIGHTS.get(name, DEFAULT_EXTRA_WEIGHT)
+        result[name] = max(MIN_COUNT, round(rest * weight / total))
     if "ledger_posting" in result and "ledger_voucher" in result:
         result["ledger_posting"] = max(result["ledger_posting"], result["ledger_voucher"])
     return result

@@ -15,6 +15,7 @@ class RateLimiter:
         self._lock = threading.Lock()
         self._start = time.monotonic()
         self._used = 0
+        self.refused = 0  # requests answered 429 by this limiter
 
     def hit(self) -> tuple[bool, dict[str, str]]:
         """Count one request: (allowed, rate-limit headers)."""
@@ -27,6 +28,7 @@ class RateLimiter:
             self._used += 1
             limit = self.limit if self.limit is not None else UNLIMITED
             allowed = self.limit is None or self._used <= self.limit
+            self.refused += not allowed
             reset = max(1, math.ceil(self._start + self.window - now))
         headers = {
             "X-Rate-Limit-Limit": str(limit),

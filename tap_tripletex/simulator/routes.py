@@ -53,9 +53,9 @@ def dispatch(sim: Simulator, request: Request) -> Reply:
         return who_am_i(sim, company_id, proxy=not restricted and company_id != sim.company_id)
     if path == "/company/>withLoginAccess":
         return company_list(sim, request.params)
-    if path.startswith("/company/"):
+    if path.startswith("/company/") and path.removeprefix("/company/").isdigit():
         tail = path.removeprefix("/company/")
-        if not tail.isdigit() or int(tail) not in (company_id, *sim.client_ids):
+        if int(tail) not in (company_id, *sim.client_ids):
             raise not_found(f"Fant ikke {request.path}.")
         return value_reply(sim.company(int(tail)))
     return listing.handle(sim.dataset(company_id), path, request.params, request.headers)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import struct
 import sys
 import threading
 import time
@@ -18,6 +19,7 @@ from tap_tripletex.simulator.errors import UNKNOWN, ApiError, Reply
 
 if TYPE_CHECKING:
     from tap_tripletex.simulator.core import Simulator
+    from tap_tripletex.simulator.faults import Fault
 
 
 class Server(ThreadingHTTPServer):
@@ -61,6 +63,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         super().setup()
+        # Headers and body go out in separate writes: without this, Nagle's algorithm
+        # and the client's delayed ACK hold each response back ~40 ms.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.server.track(self.connection, True)
 
     def finish(self) -> None:
@@ -99,25 +104,52 @@ class Handler(BaseHTTPRequestHandler):
         allowed, limit_headers = sim.limiter.hit()
         if sim.latency:
             time.sleep(sim.latency)
-        reply = self.reply(sim, request, allowed)
+        reply, fault = self.reply(sim, request, allowed)
+        if reply is None:  # a "reset" fault: no answer at all
+            self.drop()
+            return
+        headers = {**limit_headers, **reply.headers}
+        size = headers.pop("Content-Length", "") or str(len(reply.body))
         self.send_response(reply.status)
         self.send_header("Content-Type", reply.content_type)
-        self.send_header("Content-Length", str(len(reply.body)))
+        self.send_header("Content-Length", size)
         self.send_header("x-tlx-request-id", request.request_id)
-        for name, text in {**limit_headers, **reply.headers}.items():
-            self.send_header(name, text)
+        for name, text in headers.items():
+            if text:  # a fault blanks a header to leave it out
+                self.send_header(name, text)
         self.end_headers()
         if method != "HEAD":
             self.wfile.write(reply.body)
+        if fault is not None and fault.kind == "cut":
+            self.close_connection = True  # the rest of the announced body never comes
+
+    def drop(self) -> None:
+        """Close the connection with a TCP reset instead of answering."""
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            linger = struct.pack("ii", 1, 0)
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger)
+
+    @classmethod
+    def reply(
+        cls, sim: Simulator, request: routes.Request, allowed: bool
+    ) -> tuple[Reply | None, Fault | None]:
+        """(the reply, None for a dropped connection; the fault that shaped it, if any)."""
+        try:
+            hooked = sim.hook(request) if sim.hook is not None else None
+        except ApiError as exc:
+            return exc.reply(request.request_id), None
+        if hooked is not None:
+            return hooked, None
+        fault = sim.faults.take(request.method, request.path[3:])
+        if fault is None:
+            return cls.answer(sim, request, allowed), None
+        answer = lambda: cls.answer(sim, request, allowed)  # noqa: E731
+        return fault.reply(answer, request.request_id, sim.sessions.revoke), fault
 
     @staticmethod
-    def reply(sim: Simulator, request: routes.Request, allowed: bool) -> Reply:
+    def answer(sim: Simulator, request: routes.Request, allowed: bool) -> Reply:
         try:
-            reply = sim.hook(request) if sim.hook is not None else None
-            if reply is None:
-                reply = sim.faults.take(request.method, request.path[3:], request.request_id)
-            if reply is not None:
-                return reply
             if not allowed:
                 raise ApiError(429, UNKNOWN, "For mange forespørsler.", "Rate limit exceeded.")
             return routes.dispatch(sim, request)

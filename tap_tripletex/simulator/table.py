@@ -48,10 +48,12 @@ class Table:
         order: list[int],
         metric: list[float] | None = None,
         metric_fn: MetricFn | None = None,
+        parents: list[int] | None = None,
     ) -> None:
         self.name, self.path, self.props = name, path, tuple(props)
         self.ids, self.blobs, self.changes, self.dates = ids, blobs, changes, dates
         self.order, self.metric, self.metric_fn = order, metric, metric_fn
+        self.parents = parents  # a child's parent id per record
         self.revision = 0
         self.lock = threading.RLock()
         self._cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
@@ -77,11 +79,15 @@ class Table:
             return self._index.get(record_id)
 
     def select(
-        self, date_range: tuple[int, int] | None, sorting: str, since: float | None = None
+        self,
+        date_range: tuple[int, int] | None,
+        sorting: str,
+        since: float | None = None,
+        parent: int | None = None,
     ) -> Selection:
-        """Positions matching `from <= date < to` and changed at or after `since` (epoch
-        seconds), in `sorting` order, with the metric sum."""
-        key = (date_range, sorting, since, self.revision)
+        """Positions matching `from <= date < to`, changed at or after `since` (epoch
+        seconds) and belonging to `parent`, in `sorting` order, with the metric sum."""
+        key = (date_range, sorting, since, parent, self.revision)
         with self.lock:
             if key in self._cache:
                 self._cache.move_to_end(key)
@@ -91,6 +97,9 @@ class Table:
             low, high = date_range
             dates = self.dates
             ordered = [p for p in ordered if low <= dates[p] < high]
+        if parent is not None and self.parents is not None:
+            parents = self.parents
+            ordered = [p for p in ordered if parents[p] == parent]
         if since is not None:
             changed = self._last_changed()
             ordered = [p for p in ordered if changed[p] >= since]
@@ -142,8 +151,14 @@ class Table:
         return found
 
     # writing -------------------------------------------------------------------------
-    def append(self, record: Record, changes: list[Any], date_ord: int | None) -> None:
+    def append(
+        self, record: Record, changes: list[Any], date_ord: int | None, parent: int | None = None
+    ) -> None:
         with self.lock:
+            if self.parents is not None:
+                if parent is None:
+                    raise ValueError(f"{self.name}: a child record needs its parent id")
+                self.parents.append(parent)
             self.ids.append(record["id"])
             self.blobs.append(_encode(record))
             self.changes.append(_encode(changes))

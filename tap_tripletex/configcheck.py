@@ -1,0 +1,136 @@
+"""Settings checked before anything runs: one clear line naming the setting at fault.
+
+The Singer SDK's own validation reports every JSON-schema error as a log line that
+echoes the offending value; a token value must never be echoed, so the tap checks
+the config itself and raises one ConfigError for the first problem found.
+"""
+
+from __future__ import annotations
+
+import json
+import typing as t
+from decimal import Decimal
+from urllib.parse import urlsplit
+
+from tap_tripletex.errors import ConfigError
+from tap_tripletex.timeutil import oslo_today, parse_start
+
+TOKENS = ("consumer_token", "employee_token")
+_JSON_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "integer": (int,),
+    "number": (int, float, Decimal),  # the SDK reads JSON decimals as Decimal
+    "boolean": (bool,),
+    "array": (list,),
+    "object": (dict,),
+}
+_TYPE_NAMES = {
+    "string": "a string",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "array": "a list",
+    "object": "an object",
+}
+
+
+def check_config(config: t.Mapping[str, t.Any], schema: dict[str, t.Any]) -> None:
+    """Raise ConfigError naming the first setting that is missing, malformed or out of range."""
+    for name in TOKENS:
+        _check_token(config, name)
+    for name in schema.get("required") or ():
+        if name not in config:
+            raise ConfigError(f"{name} is missing; {_how_to_set(name)}")
+    _check_api_url(config.get("api_url"))
+    _check_start_date(config.get("start_date"))
+    for name, spec in (schema.get("properties") or {}).items():
+        if name in config:
+            _check_value(name, config[name], spec)
+
+
+def _how_to_set(name: str) -> str:
+    return f"set it in the config file or as the environment variable TAP_TRIPLETEX_{name.upper()}"
+
+
+def _check_token(config: t.Mapping[str, t.Any], name: str) -> None:
+    value = config.get(name)
+    if value is None:
+        raise ConfigError(f"{name} is missing; {_how_to_set(name)}")
+    if not isinstance(value, str):
+        raise ConfigError(f"{name} must be a string")
+    if not value.strip():
+        raise ConfigError(f"{name} is blank; {_how_to_set(name)}")
+    if value != value.strip():
+        raise ConfigError(f"{name} has leading or trailing whitespace; remove it")
+
+
+def _check_value(name: str, value: t.Any, spec: dict[str, t.Any]) -> None:
+    """Type and bounds from the setting's JSON schema; never echoes a secret."""
+    types = spec.get("type") or []
+    types = [types] if isinstance(types, str) else list(types)
+    shown = "(hidden)" if spec.get("secret") else json_text(value)
+    if value is None:
+        if "null" in types and "default" not in spec:
+            return
+        raise ConfigError(f"{name} is null; remove it to use the default, or set a value")
+    wanted = [t_ for t_ in types if t_ != "null"]
+    ok = any(
+        isinstance(value, _JSON_TYPES.get(kind, (object,)))
+        and not (isinstance(value, bool) and kind in ("integer", "number"))
+        for kind in wanted
+    )
+    if wanted and not ok:
+        kinds = " or ".join(_TYPE_NAMES.get(kind, kind) for kind in wanted)
+        raise ConfigError(f"{name} must be {kinds} (got {shown})")
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        low, high = spec.get("minimum"), spec.get("maximum")
+        if (low is not None and value < low) or (high is not None and value > high):
+            raise ConfigError(f"{name} must be {_range(low, high)} (got {shown})")
+    if isinstance(value, str) and len(value) < int(spec.get("minLength") or 0):
+        raise ConfigError(f"{name} is too short (at least {spec['minLength']} characters)")
+    if isinstance(value, list) and isinstance(spec.get("items"), dict):
+        for position, item in enumerate(value):
+            _check_value(f"{name}[{position}]", item, {**spec["items"], "default": None})
+
+
+def json_text(value: t.Any) -> str:
+    """A value as the user wrote it in JSON."""
+    if isinstance(value, Decimal):
+        return str(value)
+    try:
+        return json.dumps(value)
+    except (TypeError, ValueError):
+        return repr(value)
+
+
+def _range(low: float | None, high: float | None) -> str:
+    if low is not None and high is not None:
+        return f"from {low} to {high}"
+    return f"at least {low}" if low is not None else f"at most {high}"
+
+
+def _check_api_url(value: t.Any) -> None:
+    if not isinstance(value, str):
+        return
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(
+            f"api_url {value!r} is not an http(s) URL (e.g. https://tripletex.no/v2)"
+        )
+
+
+def _check_start_date(value: t.Any) -> None:
+    if not isinstance(value, str):
+        return
+    try:
+        day = parse_start(value)
+    except ValueError:
+        raise ConfigError(
+            f"start_date {value!r} is not a date; use YYYY-MM-DD or an ISO 8601 date-time"
+        ) from None
+    today = oslo_today()
+    if day > today:
+        raise ConfigError(
+            f"start_date {value} is in the future (today is {today} in Oslo); "
+            "use a date on or before today"
+        )

@@ -1,0 +1,168 @@
+"""Pacing by Tripletex's rate-limit headers, and the timing of retries.
+
+Tripletex answers every call with `X-Rate-Limit-Remaining` and `X-Rate-Limit-Reset`
+(seconds left in a short window); once the window is used up every call gets 429
+until it ends, and some 429s come without the reset header. One `RateLimiter` is
+shared by everything that talks to the API in a run (the session and every stream),
+and is thread-safe.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+import typing as t
+from dataclasses import dataclass, field
+
+import backoff
+from singer_sdk.exceptions import FatalAPIError
+
+if t.TYPE_CHECKING:
+    from collections.abc import Callable, Generator
+
+    import requests
+
+logger = logging.getLogger("tap-tripletex")
+
+# Setting defaults (see docs/retries.md).
+DEFAULT_TIMEOUT = 120  # request_timeout, seconds
+DEFAULT_MAX_RETRIES = 5  # max_retries
+DEFAULT_RETRY_BACKOFF = 2.0  # retry_backoff, seconds before the first retry
+DEFAULT_RATE_LIMIT_MAX_WAIT = 600.0  # rate_limit_max_wait, seconds
+DEFAULT_RATE_LIMIT_WINDOW = 10.0  # rate_limit_window, seconds
+
+REMAINING = "X-Rate-Limit-Remaining"
+RESET = "X-Rate-Limit-Reset"
+# A 429 without a reset header: wait the window length, doubling up to this many windows.
+MAX_WINDOWS = 4
+MIN_WINDOW = 0.1
+
+
+class RateLimitedError(Exception):
+    """HTTP 429: wait out the window and send the same request again."""
+
+    def __init__(self, response: requests.Response) -> None:
+        super().__init__(f"HTTP {response.status_code}")
+        self.response = response
+
+
+class RateLimitExhaustedError(FatalAPIError):
+    """Still rate limited after waiting `rate_limit_max_wait` seconds in a row."""
+
+
+def header_number(response: requests.Response, name: str) -> int | None:
+    text = response.headers.get(name)
+    try:
+        return max(0, int(float(text))) if text is not None else None
+    except ValueError:
+        return None
+
+
+@dataclass
+class RateLimiter:
+    """Holds requests back while the window is used up; times the waits after a 429.
+
+    `max_wait` bounds how long one request waits for the rate limit in total;
+    `window` is the assumed window length, used when a 429 has no reset header.
+    """
+
+    max_wait: float = DEFAULT_RATE_LIMIT_MAX_WAIT
+    window: float = DEFAULT_RATE_LIMIT_WINDOW
+    reserve: int = 0  # requests left unused in each window (room for other clients)
+    clock: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
+    rng: random.Random = field(default_factory=random.Random)
+    waited: float = 0.0  # seconds spent waiting, for the whole run
+    refusals: int = 0  # 429s met, for the whole run
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+        self._remaining: int | None = None  # calls left in the window, as last reported
+        self._reset_at = 0.0  # when the window ends, on `clock`
+        self._resume_at = 0.0  # no call is sent before this, on `clock`
+
+    def acquire(self) -> None:
+        """Wait, if the window is used up or a 429 asked for it, then count one call."""
+        with self._lock:
+            now = self.clock()
+            if (
+                self._remaining is not None
+                and self._remaining <= self.reserve
+                and now < self._reset_at
+            ):
+                self._resume_at = max(self._resume_at, self._reset_at + self._jitter())
+            delay = self._resume_at - now
+            if delay > 0:
+                logger.debug("Rate limit: pausing %.1fs until the window resets", delay)
+                self.sleep(delay)  # under the lock: every thread waits for the window
+                self.waited += delay
+                self._remaining = None
+            if self._remaining is not None:
+                self._remaining -= 1
+
+    def observe(self, response: requests.Response) -> None:
+        """Take the window's state from a response's headers."""
+        remaining = header_number(response, REMAINING)
+        reset = header_number(response, RESET)
+        with self._lock:
+            if reset is not None:
+                self._reset_at = self.clock() + reset
+            if remaining is not None:
+                self._remaining = remaining
+
+    def refused(
+        self, response: requests.Response, *, attempt: int, waited: float, what: str
+    ) -> float:
+        """Plan the wait after the `attempt`-th (0-based) 429 in a row for one request.
+
+        The next `acquire` sleeps it. Returns the wait; raises RateLimitExhaustedError
+        when `waited` plus this wait would pass `max_wait`.
+        """
+        reset = header_number(response, RESET)
+        if reset is not None:
+            wait = reset + self._jitter()
+        else:
+            window = max(self.window, MIN_WINDOW)
+            wait = window * min(2**attempt, MAX_WINDOWS) * self.rng.uniform(1.0, 1.25)
+        if waited + wait > self.max_wait:
+            raise RateLimitExhaustedError(
+                f"{what}: Tripletex kept answering 429 (too many requests) for "
+                f"{waited:.0f}s, and rate_limit_max_wait is {self.max_wait:g}s; another "
+                "integration may be using up the quota: run later or raise rate_limit_max_wait"
+            )
+        with self._lock:
+            self.refusals += 1
+            self._resume_at = max(self._resume_at, self.clock() + wait)
+        hint = f"reset in {reset}s" if reset is not None else "no reset header"
+        logger.warning("%s: rate limited (HTTP 429, %s); waiting %.1fs", what, hint, wait)
+        return wait
+
+    def _jitter(self) -> float:
+        """A little past the window's end, so clients sharing a quota do not all return at once."""
+        return self.rng.uniform(0.05, 0.5)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff with jitter for transient failures (5xx, resets, timeouts)."""
+
+    tries: int = DEFAULT_MAX_RETRIES + 1  # the first call plus max_retries
+    first_wait: float = DEFAULT_RETRY_BACKOFF  # doubles each retry, up to `cap`
+    cap: float = 60.0
+    rng: random.Random = field(default_factory=random.Random, compare=False)
+
+    def waits(self) -> Generator[float, t.Any, None]:
+        """A `backoff` wait generator (its first value is consumed by `backoff`)."""
+        return backoff.expo(factor=self.first_wait, max_value=self.cap)
+
+    def jitter(self, value: float) -> float:
+        """Half the wait fixed, half random: spread out, never much shorter."""
+        return value / 2 + self.rng.uniform(0, value / 2)
+
+    def delays(self) -> list[float]:
+        """The waits between the `tries` attempts, jittered (for loops outside `backoff`)."""
+        waits = self.waits()
+        next(waits)
+        return [self.jitter(next(waits)) for _ in range(self.tries - 1)]

@@ -1,0 +1,211 @@
+"""The kinds of stream, and one stream class per table entry, wired parent to child.
+
+The SDK links a child to its parent by class (`parent_stream_type`), so every entry of
+`RESOURCES` gets its own small subclass of its kind. A parent is synced whenever a
+child of it is selected, even when the parent itself is not (its records are then
+read, but not emitted), and hands each record's id to its children in the context.
+"""
+
+from __future__ import annotations
+
+import re
+import typing as t
+from datetime import timedelta
+from functools import cache, cached_property
+
+from tap_tripletex.client import TripletexStream, payload
+from tap_tripletex.resources import BY_NAME, RESOURCES, Resource
+from tap_tripletex.timeutil import oslo_today
+
+if t.TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    import requests
+    from singer_sdk.helpers.types import Context
+
+    from tap_tripletex.tap import TapTripletex
+
+Record = dict[str, t.Any]
+
+
+class ListStream(TripletexStream):
+    """A paged list endpoint: sorted by its key, with its fixed parameters."""
+
+    def get_url_params(self, context: Context | None, next_page_token: int | None) -> dict:
+        params = super().get_url_params(context, next_page_token)
+        params["sorting"] = ",".join(self.resource.key)
+        params.update(self.resource.params)
+        if self.resource.as_of:  # the state as of today: the parameter's end is exclusive
+            params[self.resource.as_of] = (oslo_today() + timedelta(days=1)).isoformat()
+        return params
+
+
+class ParentStream(TripletexStream):
+    """A stream with children: each record's id goes to them in the context, and the
+    lines its selected inline children need are asked for (`fields=...,lines(*)`)."""
+
+    _lines: dict[str, tuple[t.Any, list[Record]]]
+
+    def get_child_context(self, record: Record, context: Context | None) -> Context:
+        company_id = (context or {}).get("company_id", record.get("company_id"))
+        return {"company_id": company_id, f"{self.name}_id": record.get("id")}
+
+    @cached_property
+    def inline_properties(self) -> list[str]:
+        """Properties holding the lines of selected inline children."""
+        return sorted(
+            {
+                child.resource.inline
+                for child in self.child_streams
+                if isinstance(child, InlineStream) and child.resource.inline and child.selected
+            }
+        )
+
+    @cached_property
+    def fields_param(self) -> str:
+        # Read only for the children when not selected itself: their ids are enough.
+        own = super().fields_param if self.selected else "id"
+        return ",".join([own, *(f"{prop}(*)" for prop in self.inline_properties)])
+
+    def get_records(self, context: Context | None) -> Iterable[Record]:
+        """Keep each record's expanded lines for the inline children, which read them
+        before the next record; the record itself keeps the usual `{id, url}` stubs."""
+        self._lines = {}
+        for record in super().get_records(context):
+            for prop in self.inline_properties:
+                lines = [line for line in record.get(prop) or () if isinstance(line, dict)]
+                self._lines[prop] = (record.get("id"), lines)
+                if prop in record:
+                    record[prop] = [{"id": line.get("id"), "url": line.get("url")}
+                                    for line in lines]
+            yield record
+
+    def lines(self, prop: str, parent_id: t.Any) -> list[Record]:
+        """The lines in `prop` of the record `parent_id` just read."""
+        owner, lines = getattr(self, "_lines", {}).get(prop, (None, []))
+        return lines if owner == parent_id else []
+
+
+class _ChildMixin(TripletexStream):
+    """State is kept per company, not per parent record."""
+
+    def __init__(self, tap: TapTripletex, resource: Resource) -> None:
+        super().__init__(tap, resource)
+        self.state_partitioning_keys = ["company_id"]
+        self._version_sent = False
+
+    @property
+    def emit_activate_version_messages(self) -> bool:
+        """Once per run (the SDK syncs a child once per parent record), and never
+        below an incremental parent: those runs read only some parents' children."""
+        if self._version_sent or not super().emit_activate_version_messages:
+            return False
+        parents = [self._tap_ref.streams[name] for name in self.resource.parents]
+        if any(parent.replication_key for parent in parents):
+            return False
+        self._version_sent = True
+        return True
+
+
+class ChildStream(_ChildMixin, ListStream):
+    """A list endpoint that needs its parent's id (`projectId=...`)."""
+
+    def get_url_params(self, context: Context | None, next_page_token: int | None) -> dict:
+        params = super().get_url_params(context, next_page_token)
+        params[str(self.resource.parent_param)] = (context or {})[str(self.resource.parent_key)]
+        return params
+
+    def get_records(self, context: Context | None) -> Iterable[Record]:
+        key = str(self.resource.parent_key)
+        parent_id = (context or {})[key]
+        for record in super().get_records(context):
+            record[key] = parent_id
+            yield record
+
+
+class InlineStream(_ChildMixin, TripletexStream):
+    """Lines delivered inside a parent's payload: no request of its own. A line that
+    comes with two parents (an order and its invoice) is emitted once."""
+
+    def __init__(self, tap: TapTripletex, resource: Resource) -> None:
+        super().__init__(tap, resource)
+        self._seen: set[tuple[t.Any, t.Any]] = set()
+
+    def get_records(self, context: Context | None) -> Iterable[Record]:
+        context = context or {}
+        own_key = str(self.resource.parent_key)
+        back_ref = BY_NAME[str(self.resource.parent)].path.rsplit("/", 1)[-1]
+        for name in self.resource.parents:
+            if f"{name}_id" not in context:
+                continue
+            parent = self._tap_ref.streams[name]
+            if not isinstance(parent, ParentStream):
+                continue
+            for line in parent.lines(str(self.resource.inline), context[f"{name}_id"]):
+                if len(self.resource.parents) > 1:
+                    seen = (context["company_id"], line.get("id"))
+                    if seen in self._seen:
+                        continue
+                    self._seen.add(seen)
+                record = dict(line, company_id=context["company_id"])
+                if name == self.resource.parent:
+                    record[own_key] = context[own_key]
+                else:  # another parent's copy of the line: its own parent is in the line
+                    ref = line.get(back_ref)
+                    record[own_key] = ref.get("id") if isinstance(ref, dict) else None
+                yield record
+
+
+class SingleStream(TripletexStream):
+    """One object per company (`{"value": {...}}`); `{id}` in the path is the company."""
+
+    def __init__(self, tap: TapTripletex, resource: Resource) -> None:
+        super().__init__(tap, resource)
+        self.path = resource.path.replace("{id}", "{company_id}")
+
+    def get_url_params(self, context: Context | None, next_page_token: int | None) -> dict:
+        return {"fields": self.fields_param}
+
+    def parse_response(self, response: requests.Response) -> Iterable[Record]:
+        value = payload(response).get("value")
+        return [value] if isinstance(value, dict) else []
+
+
+def _kind(resource: Resource) -> type[TripletexStream]:
+    if resource.single:
+        return SingleStream
+    if resource.inline:
+        return InlineStream
+    return ChildStream if resource.parent_param else ListStream
+
+
+@cache
+def stream_types() -> dict[str, type[TripletexStream]]:
+    """One class per stream, in table order; a child's class names its parent's."""
+    with_children = {name for r in RESOURCES for name in r.parents}
+    types: dict[str, type[TripletexStream]] = {}
+
+    def make(resource: Resource) -> type[TripletexStream]:
+        if resource.name not in types:
+            kind = _kind(resource)
+            bases = (ParentStream, kind) if resource.name in with_children else (kind,)
+            attrs: dict[str, t.Any] = {"__module__": __name__, "__doc__": f"`{resource.name}`"}
+            if resource.parent:
+                attrs["parent_stream_type"] = make(BY_NAME[resource.parent])
+            title = re.sub(r"(?:^|_)(\w)", lambda m: m.group(1).upper(), resource.name)
+            types[resource.name] = type(f"{title}Stream", bases, attrs)
+        return types[resource.name]
+
+    for resource in RESOURCES:
+        make(resource)
+    return {r.name: types[r.name] for r in RESOURCES}
+
+
+def build_streams(tap: TapTripletex) -> list[TripletexStream]:
+    """Every stream of the table. The SDK adds each child to its first parent; a child
+    fed by further parents (order lines also come inside invoices) is added here."""
+    streams = {name: cls(tap, BY_NAME[name]) for name, cls in stream_types().items()}
+    for resource in RESOURCES:
+        for name in resource.parents[1:]:
+            streams[name].child_streams.append(streams[resource.name])
+    return list(streams.values())

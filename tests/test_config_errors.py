@@ -1,0 +1,170 @@
+"""Bad config and bad input: exit 1, one line naming the setting, no token anywhere.
+
+Every case runs the real executable with tokens that look like nothing else, then
+searches everything it wrote (stdout and stderr) for them, URL-encoded forms too.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import tempfile
+import typing as t
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import quote, quote_plus
+
+import pytest
+
+from tap_tripletex.simulator import Reply, Simulator
+from tap_tripletex.timeutil import oslo_today
+from tests.singer_run import EXECUTABLE, discover, select
+
+CONSUMER = "cons+umer/Secret=Token-31337"
+EMPLOYEE = "empl oyee&Secret-Token-27182"
+TOKENS = {"consumer_token": CONSUMER, "employee_token": EMPLOYEE}
+ERROR = "tap-tripletex: error:"
+
+
+@dataclass
+class Run:
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def error_lines(self) -> list[str]:
+        return [line for line in self.stderr.splitlines() if line.startswith(ERROR)]
+
+
+def run(config: dict, *, env: dict[str, str] | None = None, catalog: dict | None = None) -> Run:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "config.json"
+        path.write_text(json.dumps(config))
+        args = []
+        if catalog is not None:
+            (Path(tmp) / "catalog.json").write_text(json.dumps(catalog))
+            args = ["--catalog", str(Path(tmp) / "catalog.json")]
+        environ = {k: v for k, v in os.environ.items() if not k.endswith("LOGLEVEL")}
+        done = subprocess.run(
+            [EXECUTABLE, "--config", str(path), *args],
+            capture_output=True, text=True, env={**environ, **(env or {})}, timeout=120,
+            check=False,
+        )
+    return Run(done.returncode, done.stdout, done.stderr)
+
+
+@pytest.fixture(scope="module")
+def sim() -> Iterator[Simulator]:
+    simulator = Simulator(seed=4, size=300, **TOKENS)  # type: ignore[arg-type]
+    with simulator.serve() as url:
+        simulator.url = url  # type: ignore[attr-defined]
+        yield simulator
+
+
+def secrets_of(sim: Simulator) -> list[str]:
+    tokens = [CONSUMER, EMPLOYEE, *sim.sessions.issued]
+    return sorted({form for s in tokens for form in (s, quote(s, safe=""), quote_plus(s))})
+
+
+def assert_one_clear_line(result: Run, setting: str, sim: Simulator) -> str:
+    assert result.returncode == 1, result.stderr[-3000:]
+    (line,) = result.error_lines
+    assert setting in line
+    assert "Traceback" not in result.stderr
+    assert "| ERROR" not in result.stderr  # no other error lines besides the one
+    everything = result.stdout + result.stderr
+    for secret in secrets_of(sim):
+        assert secret not in everything
+    return line
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def base(sim: Simulator) -> dict:
+    return {**TOKENS, "api_url": sim.url, "start_date": "2024-01-01"}  # type: ignore[attr-defined]
+
+
+def without(config: dict, name: str) -> dict:
+    return {k: v for k, v in config.items() if k != name}
+
+
+CASES: dict[str, tuple[str, t.Callable[[dict], dict]]] = {
+    "missing consumer_token": ("consumer_token", lambda c: without(c, "consumer_token")),
+    "missing employee_token": ("employee_token", lambda c: without(c, "employee_token")),
+    "empty consumer_token": ("consumer_token", lambda c: {**c, "consumer_token": ""}),
+    "blank employee_token": ("employee_token", lambda c: {**c, "employee_token": "   "}),
+    "consumer_token rejected (422 code 18000)": (
+        "consumer_token", lambda c: {**c, "consumer_token": "not-the-consumer-token"}),
+    "employee_token rejected (422 code 18000)": (
+        "employee_token", lambda c: {**c, "employee_token": "not-the-employee-token"}),
+    "wrong company_id (401 code 3000)": ("company_id", lambda c: {**c, "company_id": 999}),
+    "start_date unparsable": ("start_date", lambda c: {**c, "start_date": "first of May"}),
+    "start_date in the future": ("start_date", lambda c: {
+        **c, "start_date": (oslo_today() + timedelta(days=3)).isoformat()}),
+    "page_size 0": ("page_size", lambda c: {**c, "page_size": 0}),
+    "page_size above 10000": ("page_size", lambda c: {**c, "page_size": 10001}),
+    "page_size not a number": ("page_size", lambda c: {**c, "page_size": "lots"}),
+    "api_url connection refused": ("api_url", lambda c: {
+        **c, "api_url": f"http://127.0.0.1:{free_port()}/v2"}),
+    "api_url DNS failure": ("api_url", lambda c: {**c, "api_url": "http://tripletex.invalid/v2"}),
+    "api_url not a URL": ("api_url", lambda c: {**c, "api_url": "tripletex.no/v2"}),
+}
+
+
+@pytest.mark.parametrize("case", CASES, ids=list(CASES))
+def test_bad_setting_is_one_line_naming_it(sim: Simulator, case: str) -> None:
+    setting, spoil = CASES[case]
+    result = run(spoil(base(sim)))
+    line = assert_one_clear_line(result, setting, sim)
+    assert not result.stdout  # nothing was synced, not even a SCHEMA message
+    if "rejected" in case:
+        assert "18000" in line
+    if "company_id" in case:
+        assert "401" in line and "3000" in line
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        Reply(404, b"<html><body>Not Found</body></html>", "text/html"),
+        Reply(200, b"<!doctype html><title>Welcome to nginx!</title>", "text/html"),
+    ],
+    ids=["404 html", "200 html"],
+)
+def test_api_url_answering_something_else_than_tripletex(sim: Simulator, reply: Reply) -> None:
+    sim.hook = lambda request: reply
+    try:
+        result = run(base(sim))
+    finally:
+        sim.hook = None
+    line = assert_one_clear_line(result, "api_url", sim)
+    assert "does not answer like the Tripletex API" in line and "text/html" in line
+
+
+def test_debug_logging_shows_the_traceback_but_still_no_token(sim: Simulator) -> None:
+    result = run({**base(sim), "employee_token": "wrong-employee"}, env={"LOGLEVEL": "debug"})
+    assert result.returncode == 1
+    assert "Traceback" in result.stderr
+    assert "session/:create" in result.stderr  # urllib3's debug log of the URL, scrubbed
+    for secret in [*secrets_of(sim), "wrong-employee"]:
+        assert secret not in result.stdout + result.stderr
+    assert result.error_lines[-1].startswith(f"{ERROR} employee_token was rejected")
+
+
+def test_tokens_never_appear_in_a_debug_logged_sync(sim: Simulator) -> None:
+    sim.fail("/currency", status=500, times=1)
+    catalog = select(discover(base(sim)), ["currency", "customer", "invoice"])
+    result = run(base(sim), env={"TAP_TRIPLETEX_LOGLEVEL": "debug"}, catalog=catalog)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert '"type":"RECORD"' in result.stdout.replace(" ", "")
+    for secret in secrets_of(sim):
+        assert secret not in result.stdout + result.stderr

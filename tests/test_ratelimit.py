@@ -1,0 +1,127 @@
+"""The rate limiter and retry policy on a fake clock, and the session's own calls."""
+
+from __future__ import annotations
+
+import random
+import threading
+
+import pytest
+import requests
+
+from tap_tripletex.auth import TripletexSession
+from tap_tripletex.errors import GaveUpError
+from tap_tripletex.ratelimit import RateLimiter, RateLimitExhaustedError, RetryPolicy
+from tap_tripletex.simulator import Simulator
+from tests.taputil import TOKENS
+
+
+class FakeTime:
+    """A clock that only moves when slept on; records every sleep."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def limiter(fake: FakeTime, **kwargs: float) -> RateLimiter:
+    return RateLimiter(clock=fake.clock, sleep=fake.sleep, rng=random.Random(1), **kwargs)  # type: ignore[arg-type]
+
+
+def response(status: int = 200, **headers: str) -> requests.Response:
+    answer = requests.Response()
+    answer.status_code = status
+    answer.headers.update({k.replace("_", "-"): v for k, v in headers.items()})
+    return answer
+
+
+def window(remaining: int, reset: int, status: int = 200) -> requests.Response:
+    return response(status, X_Rate_Limit_Remaining=str(remaining), X_Rate_Limit_Reset=str(reset))
+
+
+def test_pauses_only_once_the_window_is_used_up() -> None:
+    fake = FakeTime()
+    limits = limiter(fake)
+    limits.observe(window(remaining=2, reset=4))
+    limits.acquire()
+    limits.acquire()
+    assert fake.sleeps == []
+    limits.acquire()  # the third call of the window: wait for the reset
+    (pause,) = fake.sleeps
+    assert 4.05 <= pause <= 4.5
+    limits.acquire()  # a new window, state unknown until the next response
+    assert len(fake.sleeps) == 1
+
+
+def test_a_429_with_a_reset_header_waits_for_that_reset() -> None:
+    fake = FakeTime()
+    limits = limiter(fake)
+    refused = window(remaining=0, reset=3, status=429)
+    limits.observe(refused)
+    wait = limits.refused(refused, attempt=0, waited=0, what="customer")
+    assert 3.05 <= wait <= 3.5
+    limits.acquire()
+    assert fake.sleeps and max(fake.sleeps) == pytest.approx(wait, abs=0.5)
+    assert limits.refusals == 1
+
+
+def test_a_429_without_reset_header_backs_off_from_the_window_length_with_jitter() -> None:
+    fake = FakeTime()
+    limits = limiter(fake, window=10)
+    refused = response(429, X_Rate_Limit_Remaining="0")
+    waits = [limits.refused(refused, attempt=n, waited=0, what="x") for n in range(5)]
+    for wait, windows in zip(waits, [1, 2, 4, 4, 4], strict=True):
+        assert 10 * windows <= wait <= 12.5 * windows
+    assert len({round(w, 6) for w in waits[2:]}) == 3  # jittered, not lockstep
+
+
+def test_waiting_stops_at_rate_limit_max_wait() -> None:
+    limits = limiter(FakeTime(), window=10, max_wait=25)
+    refused = response(429)
+    waited = limits.refused(refused, attempt=0, waited=0, what="invoice")
+    with pytest.raises(RateLimitExhaustedError, match=r"invoice: .*rate_limit_max_wait is 25"):
+        limits.refused(refused, attempt=1, waited=waited, what="invoice")
+
+
+def test_threads_share_one_window() -> None:
+    fake = FakeTime()
+    limits = limiter(fake)
+    limits.observe(window(remaining=5, reset=2))
+    threads = [threading.Thread(target=limits.acquire) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(fake.sleeps) == 1  # the sixth caller waited; the rest went in the new window
+
+
+def test_retry_policy_doubles_with_jitter_up_to_the_cap() -> None:
+    policy = RetryPolicy(tries=8, first_wait=2, cap=60, rng=random.Random(3))
+    delays = policy.delays()
+    assert len(delays) == 7
+    for delay, full in zip(delays, [2, 4, 8, 16, 32, 60, 60], strict=True):
+        assert full / 2 <= delay <= full
+
+
+def test_session_calls_outside_the_streams_are_retried_and_renewed() -> None:
+    sim = Simulator(seed=3, size=100)
+    with sim.serve() as url:
+        session = TripletexSession.from_config(
+            {**TOKENS, "api_url": url, "retry_backoff": 0.01, "max_retries": 3}
+        )
+        sim.fail("/token/session/:create", status=503, times=2)
+        sim.fail("/token/session/>whoAmI", kind="reset", times=1)
+        sim.fail("/token/session/>whoAmI", kind="expire", times=1)
+        answer = session.call("/token/session/>whoAmI", company_id=0)
+        assert answer.status_code == 200
+        assert answer.json()["value"]["companyId"] == sim.company_id
+        assert session.mint_count == 2  # renewed once after the expiry
+        sim.fail("/token/session/>whoAmI", status=502, times=-1)
+        with pytest.raises(GaveUpError, match=r">whoAmI: gave up after 4 tries \(HTTP 502"):
+            session.call("/token/session/>whoAmI", company_id=0)
