@@ -7,7 +7,9 @@ response (`values[*]` of a list wrapper, or `value` of a `ResponseWrapperX`). It
 properties are converted to nullable JSON Schema; a `$ref` to another resource (a
 component with both `id` and `url`) becomes the `{id, url}` stub the API returns, and a
 `$ref` to a value object is inlined (recursively, with a cycle guard). Enums, OpenAPI
-number formats, validation keywords and examples are dropped.
+number formats, validation keywords and examples are dropped. Lines read from inside a
+parent name their component (`component`); a child's schema has its parent's id
+(`<parent>_id`) right after `company_id`.
 """
 
 from __future__ import annotations
@@ -60,6 +62,14 @@ OVERRIDES: dict[str, dict[str, Schema]] = {
     "Product": {"disableDiscount": _BOOL},
     # project.json (GET, POST, PUT): contractReference "".
     "Project": {"contractReference": _STRING},
+    # order_orderline.json (POST /order/orderline): deliveredQuantity 0,
+    # originalOrderedQuantity 2 (quantities, like the spec's orderedQuantity), and
+    # sourceOrderLineId 0.
+    "OrderLine": {
+        "deliveredQuantity": {"type": ["number", "null"]},
+        "originalOrderedQuantity": {"type": ["number", "null"]},
+        "sourceOrderLineId": {"type": ["integer", "null"]},
+    },
 }
 
 

@@ -129,7 +129,7 @@ class InlineStream(_ChildMixin, TripletexStream):
 
     def __init__(self, tap: TapTripletex, resource: Resource) -> None:
         super().__init__(tap, resource)
-        self._seen: set[tuple[t.Any, t.Any]] = set()
+        self._seen: dict[t.Any, set[t.Any]] = {}  # company id -> line ids emitted
 
     def get_records(self, context: Context | None) -> Iterable[Record]:
         context = context or {}
@@ -143,10 +143,10 @@ class InlineStream(_ChildMixin, TripletexStream):
                 continue
             for line in parent.lines(str(self.resource.inline), context[f"{name}_id"]):
                 if len(self.resource.parents) > 1:
-                    seen = (context["company_id"], line.get("id"))
-                    if seen in self._seen:
+                    seen = self._seen.setdefault(context["company_id"], set())
+                    if line.get("id") in seen:
                         continue
-                    self._seen.add(seen)
+                    seen.add(line.get("id"))
                 record = dict(line, company_id=context["company_id"])
                 if name == self.resource.parent:
                     record[own_key] = context[own_key]
