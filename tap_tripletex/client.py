@@ -175,9 +175,13 @@ class TripletexStream(RESTStream[int]):
             records = self._read_changed(context)
         else:
             records = self.request_records(context)
+        flatten_nulls = self.flattened_objects
         try:
             for record in records:
                 record["company_id"] = company_id
+                for prop in flatten_nulls:
+                    if record.get(prop) is None:
+                        record[prop] = {}
                 yield record
         except CompanyAccessError as error:
             if not companies.several:
@@ -186,6 +190,24 @@ class TripletexStream(RESTStream[int]):
         except StreamUnavailableError as error:
             self._unavailable.add(company_id)
             self.logger.warning("%s: skipped for company_id %d: %s", self.name, company_id, error)
+
+    @cached_property
+    def flattened_objects(self) -> list[str]:
+        """Object properties a null would break when the SDK flattens records.
+
+        The SDK flattens `"customer": null` to a `customer` key the flattened schema
+        lacks (it has `customer__id`, `customer__url`), which stops target-mssql; `{}`
+        flattens to those columns, null.
+        """
+        if not self.config.get("flattening_enabled") or not self.config.get(
+            "flattening_max_depth", 0
+        ):
+            return []
+        return [
+            name
+            for name, prop in self.schema["properties"].items()
+            if "object" in prop.get("type", ()) and prop.get("properties")
+        ]
 
     def _bookmark(self, context: Context) -> str | None:
         """The partition's saved bookmark. Unlike the SDK's starting value this never

@@ -8,6 +8,7 @@ import typing as t
 from singer_sdk import Tap
 from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
+from singer_sdk.singerlib import Catalog
 
 from tap_tripletex.auth import TripletexSession
 from tap_tripletex.client import TripletexStream
@@ -213,6 +214,24 @@ class TapTripletex(Tap):
         register_secrets(*(self.config.get(name) for name in TOKENS))
         if kwargs.get("validate_config", True):
             check_config(self.config, self.config_jsonschema)
+
+    def setup_mapper(self) -> None:
+        """As the SDK's, but a deselected stream is mapped with its whole schema.
+
+        The SDK registers a deselected stream with its schema emptied but its key kept,
+        so any stream map reaching it (`"*"`, as the SQL Server config uses) fails the
+        run on a key "not detected in schema". Such a stream emits nothing unless it is
+        selected later (`--test`), and then with every property.
+        """
+        super(Tap, self).setup_mapper()
+        selected = Catalog()
+        for name, entry in self.catalog.items():
+            if entry.metadata.resolve_selection()[()]:
+                selected[name] = entry
+            else:
+                schema, keys = entry.schema.to_dict(), entry.key_properties
+                self.mapper.register_raw_stream_schema(name, schema, keys)
+        self.mapper.register_raw_streams_from_catalog(selected)
 
     def discover_streams(self) -> list[TripletexStream]:
         return build_streams(self)

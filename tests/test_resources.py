@@ -106,6 +106,8 @@ def test_meltano_yml_selects_the_core_set() -> None:
     project = yaml.safe_load((readme_tables.README.parent / "meltano.yml").read_text())
     (tap,) = [p for p in project["plugins"]["extractors"] if p["name"] == "tap-tripletex"]
     assert sorted(tap["select"]) == sorted(f"{name}.*" for name in CORE)
+    hub = readme_tables.README.parent / "hub/extractors/tap-tripletex/tap-tripletex.yml"
+    assert sorted(yaml.safe_load(hub.read_text())["select"]) == sorted(tap["select"])
 
 
 def test_readme_tables_are_current() -> None:

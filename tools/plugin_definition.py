@@ -19,6 +19,8 @@ from pathlib import Path
 
 import yaml
 
+from tap_tripletex.resources import RESOURCES
+
 ROOT = Path(__file__).resolve().parents[1]
 HUB_FILE = ROOT / "hub" / "extractors" / "tap-tripletex" / "tap-tripletex.yml"
 MELTANO_YML = ROOT / "meltano.yml"
@@ -133,6 +135,8 @@ def hub_definition(about_: dict[str, t.Any]) -> str:
     data = {k: v for k, v in HUB_METADATA.items() if v is not None}
     data["supported_python_versions"] = about_["supported_python_versions"]
     data.update(generated_block(about_))
+    # Without a select list Meltano reads every one of the 130-odd streams.
+    data["select"] = sorted(f"{r.name}.*" for r in RESOURCES if r.selected_by_default)
     return HUB_HEADER + dump(data)
 
 
