@@ -96,7 +96,7 @@ class TripletexSession:
     def from_config(
         cls, config: Mapping[str, t.Any], http: requests.Session | None = None
     ) -> TripletexSession:
-        """The session for the tap's settings (see docs/retries.md)."""
+        """The session for the tap's settings (README: "Rate limits, retries and errors")."""
         return cls(
             api_url=str(config["api_url"]),
             consumer_token=str(config["consumer_token"]),

@@ -26,7 +26,7 @@ if t.TYPE_CHECKING:
 
 logger = logging.getLogger("tap-tripletex")
 
-# Setting defaults (see docs/retries.md).
+# Setting defaults (see the README, "Rate limits, retries and errors").
 DEFAULT_TIMEOUT = 120  # request_timeout, seconds
 DEFAULT_MAX_RETRIES = 5  # max_retries
 DEFAULT_RETRY_BACKOFF = 2.0  # retry_backoff, seconds before the first retry

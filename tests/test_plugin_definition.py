@@ -9,7 +9,6 @@ name check (utility_scripts/plugin_definitions/yaml_check_names.py), restated he
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import typing as t
@@ -18,6 +17,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
+
+from tools import plugin_definition
 
 ROOT = Path(__file__).resolve().parents[1]
 HUB_FILE = ROOT / "hub" / "extractors" / "tap-tripletex" / "tap-tripletex.yml"
@@ -220,14 +221,7 @@ KINDS_FOR_TYPE = {
 # --- fixtures ---------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def about() -> dict[str, t.Any]:
-    out = subprocess.run(
-        [sys.executable, "-m", "tap_tripletex", "--about", "--format=json"],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=ROOT,
-    )
-    return json.loads(out.stdout)
+    return plugin_definition.about()
 
 
 @pytest.fixture(scope="module")
