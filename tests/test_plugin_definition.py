@@ -238,14 +238,6 @@ def extractor(project: dict[str, t.Any], name: str = "tap-tripletex") -> dict[st
     return next(p for p in project["plugins"]["extractors"] if p["name"] == name)
 
 
-def json_types(prop: dict[str, t.Any]) -> set[str]:
-    kind = prop.get("type", [])
-    types = {kind} if isinstance(kind, str) else set(kind)
-    for option in prop.get("anyOf", []):
-        types |= json_types(option)
-    return types - {"null"}
-
-
 # --- the Hub's rules --------------------------------------------------------------------
 def test_hub_definition_follows_the_hubs_schema(hub: dict[str, t.Any]) -> None:
     validator = jsonschema.Draft7Validator(
@@ -310,7 +302,7 @@ def test_hub_definition_matches_about(hub: dict[str, t.Any], about: dict[str, t.
         assert setting.get("sensitive", False) == prop.get("secret", False), where
         if prop.get("secret"):
             assert setting["kind"] == "password", where
-        for json_type in json_types(prop):
+        for json_type in plugin_definition.json_types(prop):
             assert setting["kind"] in KINDS_FOR_TYPE[json_type], where
     required = set(about["settings"].get("required", []))
     assert required, "the tap needs its two tokens"
