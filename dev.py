@@ -2,6 +2,7 @@
 
     python3 dev.py demo   # simulator -> tap-tripletex -> Meltano -> target-duckdb
     python3 dev.py test   # the test suite, exactly as CI runs it
+    python3 dev.py bench  # the performance benchmark (README, "Performance"); ~10 minutes
     python3 dev.py pin    # re-pin requirements/constraints.txt after changing dependencies
 
 Each creates `.venv` on first use and installs the pinned dependencies into it.
@@ -17,6 +18,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
+BENCH_VENV = ROOT / ".venv-bench"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 CONSTRAINTS = ROOT / "requirements" / "constraints.txt"
@@ -50,13 +52,17 @@ def ensure_venv() -> None:
         stamp.write_text(digest)
 
 
-def demo() -> None:
+def ensure_demo_plugins(env: dict[str, str]) -> None:
     ensure_venv()
-    env = {**os.environ, **SIM_TOKENS, "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false"}
     ok, stamp, digest = stamp_ok("meltano", ROOT / "meltano.yml")
     if not ok or not (ROOT / ".meltano" / "loaders" / "target-duckdb" / "venv").exists():
         run(BIN / "meltano", "install", *DEMO_PLUGINS, env=env)
         stamp.write_text(digest)
+
+
+def demo() -> None:
+    env = {**os.environ, **SIM_TOKENS, "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    ensure_demo_plugins(env)
     simulator = subprocess.Popen(
         [
             str(PYTHON),
@@ -104,6 +110,27 @@ def test() -> None:
     sys.exit(subprocess.call([str(PYTHON), "-m", "pytest", *sys.argv[2:]], cwd=ROOT))
 
 
+def bench() -> None:
+    """The tap and its demo target, and dlt in a venv of its own to compare against."""
+    ensure_demo_plugins({**os.environ, "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false"})
+    bench_bin = BENCH_VENV / BIN.name
+    requirements = ROOT / "benchmarks" / "requirements.txt"
+    if not (bench_bin / PYTHON.name).exists():
+        run(sys.executable, "-m", "venv", BENCH_VENV)
+    digest = hashlib.sha256(requirements.read_bytes()).hexdigest()
+    stamp = BENCH_VENV / ".deps-stamp"
+    if not stamp.exists() or stamp.read_text() != digest:
+        run(bench_bin / PYTHON.name, "-m", "pip", "install", "--quiet", "-r", requirements)
+        stamp.write_text(digest)
+    dlt_python = bench_bin / PYTHON.name
+    sys.exit(
+        subprocess.call(
+            [str(PYTHON), "-m", "benchmarks.run", "--dlt-python", str(dlt_python), *sys.argv[2:]],
+            cwd=ROOT,
+        )
+    )
+
+
 PIN_HEADER = """\
 # Pinned versions of every dependency of `pip install -e .[dev]`, for Python 3.10 and newer.
 # dev.py installs with `pip install -c requirements/constraints.txt -e .[dev]`.
@@ -137,7 +164,7 @@ def pin() -> None:
 
 
 if __name__ == "__main__":
-    commands = {"demo": demo, "test": test, "pin": pin}
+    commands = {"demo": demo, "test": test, "bench": bench, "pin": pin}
     if len(sys.argv) < 2 or sys.argv[1] not in commands:
         sys.exit(__doc__)
     commands[sys.argv[1]]()

@@ -189,16 +189,16 @@ class TripletexSession:
         delays = iter(self.retry.delays())
         refusals, waited = 0, 0.0
         while True:
-            self.limiter.acquire()
             try:
-                response = self._http.request(method, url, timeout=self.timeout, **kwargs)
+                with self.limiter.slot():
+                    response = self._http.request(method, url, timeout=self.timeout, **kwargs)
+                    self.limiter.observe(response)
             except requests.RequestException as exc:
                 if not self._reached and is_unreachable(exc):
                     raise unreachable(url, exc, self.secrets) from None
                 failure = describe_exception(exc, self.secrets)
             else:
                 self._reached = True
-                self.limiter.observe(response)
                 if response.status_code == 429:
                     waited += self.limiter.refused(
                         response, attempt=refusals, waited=waited, what=what

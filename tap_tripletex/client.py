@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 import typing as t
+from collections import deque
 from datetime import date, datetime, timedelta, timezone
 from functools import cached_property
 from http import HTTPStatus
@@ -15,6 +17,7 @@ from singer_sdk import RESTStream, SchemaDirectory, StreamSchema
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.pagination import OffsetPaginator
+from singer_sdk.streams.rest import PageContext
 
 from tap_tripletex.companies import CompanyAccessError
 from tap_tripletex.errors import (
@@ -28,7 +31,8 @@ from tap_tripletex.replication import change_floor, last_change, utc_iso, window
 from tap_tripletex.timeutil import date_windows, oslo_today, parse_start
 
 if t.TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Iterator
+    from concurrent.futures import Future
 
     from singer_sdk.helpers.types import Auth, Context
 
@@ -65,11 +69,24 @@ class ResultSetTooLargeError(FatalAPIError):
 
 
 RESULT_SET_TOO_LARGE = 23000
+DEFAULT_MAX_CONCURRENCY = 4  # max_concurrency: requests in flight at once
 
 
 class StreamUnavailableError(FatalAPIError):
     """403 or 404: the company's Tripletex package or the token's entitlements do not
     cover this endpoint. The stream is skipped for that company with one warning."""
+
+
+class AbandonedError(Exception):
+    """A request sent ahead is no longer wanted: its walk has ended."""
+
+
+def abandon(futures: Iterable[Future[requests.Response]], done: threading.Event) -> None:
+    """Cancel requests sent ahead that have not started; those under way stop before
+    their next try."""
+    done.set()
+    for future in futures:
+        future.cancel()
 
 
 class FullPagePaginator(OffsetPaginator):
@@ -80,6 +97,10 @@ class FullPagePaginator(OffsetPaginator):
 
     def has_more(self, response: requests.Response) -> bool:
         return len(payload(response).get("values") or ()) >= self.page_size
+
+    def token_after(self, pages: int) -> int:
+        """The `from` of the page that many pages after the next one."""
+        return int(self.current_value) + pages * self.page_size
 
 
 class TripletexStream(RESTStream[int]):
@@ -99,9 +120,8 @@ class TripletexStream(RESTStream[int]):
         super().__init__(tap=tap, name=resource.name, path=resource.path)
         self.primary_keys = resource.primary_keys
         self._unavailable: set[int] = set()  # companies where the stream got 403/404
-        self.replication_key = (
-            "last_changed_at" if resource.changed_since else resource.date_field
-        )
+        self._worker = threading.local()  # in a pool thread: `done` of the walk it serves
+        self.replication_key = "last_changed_at" if resource.changed_since else resource.date_field
 
     @property
     def url_base(self) -> str:
@@ -160,6 +180,86 @@ class TripletexStream(RESTStream[int]):
 
     def parse_response(self, response: requests.Response) -> Iterable[dict[str, t.Any]]:
         return payload(response).get("values") or []
+
+    # Paging, with pages requested ahead
+
+    def request_records(self, context: Context | None) -> Iterable[dict[str, t.Any]]:
+        return self._walk(context)
+
+    def _walk(
+        self, context: Context | None, head: Future[requests.Response] | None = None
+    ) -> Iterator[dict[str, t.Any]]:
+        """Every record of one walk through a list, in order; `head` may hold its
+        first page, already requested."""
+        for response in self._pages(context, head):
+            yield from self.parse_response(response)
+
+    def _pages(
+        self, context: Context | None, head: Future[requests.Response] | None
+    ) -> Iterator[requests.Response]:
+        """The walk's pages in order. After a full page up to `max_concurrency` pages
+        are requested ahead: the next one surely exists, the others are a guess,
+        dropped if they lie past the end. A stopped walk cancels what it sent ahead."""
+        paginator = self.get_new_paginator()
+        done = threading.Event()
+        ahead = deque([head or self.fetch(context, paginator.current_value, done)])
+        with self.get_http_request_counter() as counter:
+            counter.with_context(context)
+            try:
+                while not paginator.finished:
+                    response = ahead.popleft().result()
+                    counter.increment()
+                    paginator.advance(response)
+                    while not paginator.finished and len(ahead) < self.max_concurrency:
+                        token = paginator.token_after(len(ahead))
+                        ahead.append(self.fetch(context, token, done))
+                    yield response
+            finally:
+                abandon(ahead, done)
+
+    def fetch(
+        self, context: Context | None, token: int | None, done: threading.Event
+    ) -> Future[requests.Response]:
+        """Send one page's request on the tap's request pool; once `done` is set, it
+        is dropped before its next try."""
+        page = PageContext(stream_context=context, next_page_token=token)
+        http = self.get_http_request(page=page)
+        request = self.build_prepared_request(
+            method=http.method,
+            url=http.url,
+            params=http.encode_params(),
+            headers=http.headers,
+            data=http.data,
+        )
+        return self._tap_ref.request_pool.submit(self._fetch, request, context, done)
+
+    def _fetch(
+        self, request: requests.PreparedRequest, context: Context | None, done: threading.Event
+    ) -> requests.Response:
+        self._worker.done = done
+        return self._sender(request, context)
+
+    @cached_property
+    def _sender(self) -> t.Callable[..., requests.Response]:
+        return self.request_decorator(self._send)
+
+    def _send(
+        self, request: requests.PreparedRequest, context: Context | None
+    ) -> requests.Response:
+        """One try, signed as the context's company with the session's current token
+        (a retry after renewal carries the new one)."""
+        if self._worker.done.is_set():
+            raise AbandonedError
+        company = self.session.for_company(int((context or {})["company_id"]))
+        response = self.requests_session.send(
+            company(request), timeout=self.timeout, allow_redirects=self.allow_redirects
+        )
+        self.validate_response(response)
+        return response
+
+    @property
+    def max_concurrency(self) -> int:
+        return int(self.config.get("max_concurrency", DEFAULT_MAX_CONCURRENCY))
 
     # Reading and replication
 
@@ -249,16 +349,34 @@ class TripletexStream(RESTStream[int]):
             parse_start(str(self.config["start_date"])),
             int(self.config["lookback_days"]),
         )
-        for first, end in date_windows(start, oslo_today(), int(self.config["window_days"])):
-            yield from self._read_window(context, first, end)
-            self._checkpoint(context, (end - timedelta(days=1)).isoformat())
+        windows = deque(date_windows(start, oslo_today(), int(self.config["window_days"])))
+        heads: deque[Future[requests.Response]] = deque()  # first pages of the next windows
+        done = threading.Event()
+        try:
+            while windows:
+                while len(heads) < min(len(windows), self.max_concurrency):
+                    window = self._window(context, *windows[len(heads)])
+                    heads.append(self.fetch(window, 0, done))
+                first, end = windows.popleft()
+                yield from self._read_window(context, first, end, heads.popleft())
+                self._checkpoint(context, (end - timedelta(days=1)).isoformat())
+        finally:
+            abandon(heads, done)
 
-    def _read_window(self, context: dict, first: date, end: date) -> Iterable[dict[str, t.Any]]:
+    @staticmethod
+    def _window(context: dict, first: date, end: date) -> dict:
+        return {**context, "window": (first.isoformat(), end.isoformat())}
+
+    def _read_window(
+        self,
+        context: dict,
+        first: date,
+        end: date,
+        head: Future[requests.Response] | None = None,
+    ) -> Iterable[dict[str, t.Any]]:
         """One [first, end) window; halved while Tripletex calls it too large."""
         try:
-            yield from self.request_records(
-                {**context, "window": (first.isoformat(), end.isoformat())}
-            )
+            yield from self._walk(self._window(context, first, end), head)
         except ResultSetTooLargeError:
             days = (end - first).days
             if days <= 1:
@@ -292,8 +410,8 @@ class TripletexStream(RESTStream[int]):
         limiter = self.session.limiter
 
         def paced(request: requests.PreparedRequest, context: Context | None) -> t.Any:
-            limiter.acquire()
-            return func(request, context)
+            with limiter.slot():
+                return func(request, context)
 
         retrying = super().request_decorator(paced)
 
@@ -310,7 +428,7 @@ class TripletexStream(RESTStream[int]):
                 except SessionRejectedError as rejected:
                     if renewed:  # a second 401 in a row, on a fresh session
                         raise CompanyAccessError(
-                            int(self._company_id or 0),
+                            int((context or {}).get("company_id") or 0),
                             describe_api_error(rejected.response, self.session.secrets),
                         ) from None
                     renewed = True

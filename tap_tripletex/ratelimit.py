@@ -14,13 +14,14 @@ import random
 import threading
 import time
 import typing as t
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import backoff
 from singer_sdk.exceptions import FatalAPIError
 
 if t.TYPE_CHECKING:
-    from collections.abc import Callable, Generator
+    from collections.abc import Callable, Generator, Iterator
 
     import requests
 
@@ -82,6 +83,17 @@ class RateLimiter:
         self._remaining: int | None = None  # calls left in the window, as last reported
         self._reset_at = 0.0  # when the window ends, on `clock`
         self._resume_at = 0.0  # no call is sent before this, on `clock`
+        self._in_flight = 0  # calls sent and not yet answered, from every thread
+
+    @contextmanager
+    def slot(self) -> Iterator[None]:
+        """One call: wait for the window (`acquire`), and count it in flight until done."""
+        self.acquire()
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._in_flight -= 1
 
     def acquire(self) -> None:
         """Wait, if the window is used up or a 429 asked for it, then count one call."""
@@ -101,16 +113,26 @@ class RateLimiter:
                 self._remaining = None
             if self._remaining is not None:
                 self._remaining -= 1
+            self._in_flight += 1
 
     def observe(self, response: requests.Response) -> None:
-        """Take the window's state from a response's headers."""
+        """Take the window's state from a response's headers.
+
+        With calls in parallel the count may already be stale: the others in flight
+        are assumed not yet counted, and within one window the count only goes down
+        (answers can arrive out of order).
+        """
         remaining = header_number(response, REMAINING)
         reset = header_number(response, RESET)
         with self._lock:
-            if reset is not None:
-                self._reset_at = self.clock() + reset
+            now = self.clock()
             if remaining is not None:
-                self._remaining = remaining
+                left = remaining - max(0, self._in_flight - 1)
+                if self._remaining is not None and now < self._reset_at:
+                    left = min(left, self._remaining)
+                self._remaining = left
+            if reset is not None:
+                self._reset_at = now + reset
 
     def refused(
         self, response: requests.Response, *, attempt: int, waited: float, what: str

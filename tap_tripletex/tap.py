@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import typing as t
+from concurrent.futures import ThreadPoolExecutor
 
 from singer_sdk import Tap
 from singer_sdk import typing as th
@@ -11,7 +12,7 @@ from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.singerlib import Catalog
 
 from tap_tripletex.auth import TripletexSession
-from tap_tripletex.client import TripletexStream
+from tap_tripletex.client import DEFAULT_MAX_CONCURRENCY, TripletexStream
 from tap_tripletex.companies import Companies, failed_companies
 from tap_tripletex.configcheck import TOKENS, check_config
 from tap_tripletex.errors import ConfigError, exit_with_error, redact, register_secrets
@@ -119,6 +120,17 @@ class TapTripletex(Tap):
             description="Records per request (`count`), 1 to 10000.",
         ),
         th.Property(
+            "max_concurrency",
+            th.IntegerType(minimum=1, maximum=10),
+            default=DEFAULT_MAX_CONCURRENCY,
+            title="Max concurrency",
+            description=(
+                "Requests in flight at once: the next pages and date windows of a stream "
+                "are requested while the current one is read. Records still come out in "
+                "order, and the rate limit is shared. 1 to 10."
+            ),
+        ),
+        th.Property(
             "window_days",
             th.IntegerType(minimum=1),
             default=365,
@@ -214,6 +226,12 @@ class TapTripletex(Tap):
         register_secrets(*(self.config.get(name) for name in TOKENS))
         if kwargs.get("validate_config", True):
             check_config(self.config, self.config_jsonschema)
+        # Every stream's requests go through this pool. Its threads start on first use
+        # and end when the tap is collected, or at exit.
+        self.request_pool = ThreadPoolExecutor(
+            max_workers=int(self.config.get("max_concurrency", DEFAULT_MAX_CONCURRENCY)),
+            thread_name_prefix="tripletex",
+        )
 
     def setup_mapper(self) -> None:
         """As the SDK's, but a deselected stream is mapped with its whole schema.

@@ -147,7 +147,8 @@ def test_a_second_401_in_a_row_is_fatal_and_clear(
     sim: Simulator, catalog: dict, config: dict
 ) -> None:
     sim.fail("/ledger/account", status=401, times=2, after=1)
-    output = run_tap(config, catalog)
+    # One request at a time, so both 401s meet the same request.
+    output = run_tap({**config, "max_concurrency": 1}, catalog)
     assert output.returncode == 1
     (line,) = [x for x in output.stderr.splitlines() if x.startswith("tap-tripletex: error:")]
     assert f"company_id {sim.company_id}" in line and "401" in line

@@ -59,6 +59,27 @@ def test_pauses_only_once_the_window_is_used_up() -> None:
     assert len(fake.sleeps) == 1
 
 
+def test_calls_still_in_flight_count_against_what_the_headers_say_is_left() -> None:
+    fake = FakeTime()
+    limits = limiter(fake)
+    with limits.slot(), limits.slot():  # two calls in parallel; one is answered first
+        limits.observe(window(remaining=2, reset=4))
+    limits.acquire()  # 2 left less the other call, which the count may not include yet
+    assert fake.sleeps == []
+    limits.acquire()
+    assert len(fake.sleeps) == 1
+
+
+def test_an_answer_arriving_late_does_not_raise_the_count_within_a_window() -> None:
+    fake = FakeTime()
+    limits = limiter(fake)
+    limits.observe(window(remaining=1, reset=4))
+    limits.observe(window(remaining=5, reset=4))  # an older answer, overtaken
+    limits.acquire()
+    limits.acquire()
+    assert len(fake.sleeps) == 1
+
+
 def test_a_429_with_a_reset_header_waits_for_that_reset() -> None:
     fake = FakeTime()
     limits = limiter(fake)

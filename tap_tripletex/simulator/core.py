@@ -69,6 +69,8 @@ class Simulator:
         self.revoked_companies: set[int] = set()
         self.requests: list[tuple[str, str, dict[str, str]]] = []
         self._requests_lock = threading.Lock()
+        self.in_flight = 0  # requests being answered now
+        self.peak_in_flight = 0  # the most ever answered at once
         self._server: Server | None = None
         self._thread: threading.Thread | None = None
         schemas = data.load_schemas(schemas_dir)
@@ -99,6 +101,12 @@ class Simulator:
     def log_request(self, method: str, path: str, params: dict[str, str]) -> None:
         with self._requests_lock:
             self.requests.append((method, path, params))
+            self.in_flight += 1
+            self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+
+    def answered(self) -> None:
+        with self._requests_lock:
+            self.in_flight -= 1
 
     def dataset(self, company_id: int | None = None) -> data.Dataset:
         if company_id is None:

@@ -101,6 +101,12 @@ class Handler(BaseHTTPRequestHandler):
         headers = {k.lower(): v for k, v in self.headers.items()}
         request = routes.Request(method, path, params, headers, str(uuid.uuid4()))
         sim.log_request(method, path, params)
+        try:
+            self.answer_request(sim, method, request)
+        finally:
+            sim.answered()
+
+    def answer_request(self, sim: Simulator, method: str, request: routes.Request) -> None:
         allowed, limit_headers = sim.limiter.hit()
         if sim.latency:
             time.sleep(sim.latency)
