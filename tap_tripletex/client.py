@@ -42,7 +42,7 @@ if t.TYPE_CHECKING:
 
 SCHEMAS = SchemaDirectory(importlib_resources.files("tap_tripletex") / "schemas")
 
-# Decoded bodies, so validation, parsing and paging decode each response once.
+# Decoded bodies of single objects (`{"value": {...}}`), decoded once.
 _payloads: WeakKeyDictionary[requests.Response, dict[str, t.Any]] = WeakKeyDictionary()
 _decoder = msgspec.json.Decoder()
 
@@ -54,6 +54,24 @@ def payload(response: requests.Response) -> dict[str, t.Any]:
             raise msgspec.DecodeError("not a JSON object")
         _payloads[response] = body
     return _payloads[response]
+
+
+class _Page(msgspec.Struct):
+    values: list[msgspec.Raw] | None = None
+
+
+# A list page keeps its records as undecoded JSON until each one is read: a page waiting
+# in the read-ahead costs its bytes, not a thousand dicts, and memory stays flat.
+_page_decoder = msgspec.json.Decoder(_Page)
+_values: WeakKeyDictionary[requests.Response, list[msgspec.Raw]] = WeakKeyDictionary()
+
+
+def page_values(response: requests.Response) -> list[msgspec.Raw]:
+    """A page's records, each still JSON. Reading the page checks the whole body is
+    well-formed JSON (any object: single-object bodies have no records)."""
+    if response not in _values:
+        _values[response] = _page_decoder.decode(response.content).values or []
+    return _values[response]
 
 
 class SessionRejectedError(Exception):
@@ -69,7 +87,7 @@ class ResultSetTooLargeError(FatalAPIError):
 
 
 RESULT_SET_TOO_LARGE = 23000
-DEFAULT_MAX_CONCURRENCY = 4  # max_concurrency: requests in flight at once
+DEFAULT_MAX_CONCURRENCY = 2  # max_concurrency: requests in flight at once
 
 
 class StreamUnavailableError(FatalAPIError):
@@ -96,7 +114,7 @@ class FullPagePaginator(OffsetPaginator):
     """
 
     def has_more(self, response: requests.Response) -> bool:
-        return len(payload(response).get("values") or ()) >= self.page_size
+        return len(page_values(response)) >= self.page_size
 
     def token_after(self, pages: int) -> int:
         """The `from` of the page that many pages after the next one."""
@@ -179,7 +197,7 @@ class TripletexStream(RESTStream[int]):
         return params
 
     def parse_response(self, response: requests.Response) -> Iterable[dict[str, t.Any]]:
-        return payload(response).get("values") or []
+        return map(_decoder.decode, page_values(response))
 
     # Paging, with pages requested ahead
 
@@ -354,7 +372,9 @@ class TripletexStream(RESTStream[int]):
         done = threading.Event()
         try:
             while windows:
-                while len(heads) < min(len(windows), self.max_concurrency):
+                # Up to max_concurrency - 1 windows ahead: the last slot is for the pages
+                # of the window being read.
+                while len(heads) < min(len(windows), max(1, self.max_concurrency - 1)):
                     window = self._window(context, *windows[len(heads)])
                     heads.append(self.fetch(window, 0, done))
                 first, end = windows.popleft()
@@ -484,7 +504,7 @@ class TripletexStream(RESTStream[int]):
         if status >= 400:
             raise FatalAPIError(self.response_error_message(response))
         try:
-            payload(response)
+            page_values(response)
         except msgspec.DecodeError:
             # A cut-off or non-JSON body: the page is requested again, never skipped.
             raise RetriableAPIError(

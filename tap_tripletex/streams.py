@@ -14,6 +14,7 @@ from datetime import timedelta
 from functools import cache, cached_property
 
 from tap_tripletex.client import TripletexStream, payload
+from tap_tripletex.idset import IdSet
 from tap_tripletex.resources import BY_NAME, RESOURCES, Resource
 from tap_tripletex.timeutil import oslo_today
 
@@ -76,8 +77,9 @@ class ParentStream(TripletexStream):
                 lines = [line for line in record.get(prop) or () if isinstance(line, dict)]
                 self._lines[prop] = (record.get("id"), lines)
                 if prop in record:
-                    record[prop] = [{"id": line.get("id"), "url": line.get("url")}
-                                    for line in lines]
+                    record[prop] = [
+                        {"id": line.get("id"), "url": line.get("url")} for line in lines
+                    ]
             yield record
 
     def lines(self, prop: str, parent_id: t.Any) -> list[Record]:
@@ -129,7 +131,7 @@ class InlineStream(_ChildMixin, TripletexStream):
 
     def __init__(self, tap: TapTripletex, resource: Resource) -> None:
         super().__init__(tap, resource)
-        self._seen: dict[t.Any, set[t.Any]] = {}  # company id -> line ids emitted
+        self._seen: dict[t.Any, IdSet] = {}  # company id -> line ids emitted
 
     def get_records(self, context: Context | None) -> Iterable[Record]:
         context = context or {}
@@ -143,7 +145,7 @@ class InlineStream(_ChildMixin, TripletexStream):
                 continue
             for line in parent.lines(str(self.resource.inline), context[f"{name}_id"]):
                 if len(self.resource.parents) > 1:
-                    seen = self._seen.setdefault(context["company_id"], set())
+                    seen = self._seen.setdefault(context["company_id"], IdSet())
                     if line.get("id") in seen:
                         continue
                     seen.add(line.get("id"))

@@ -16,6 +16,7 @@ from tap_tripletex.client import DEFAULT_MAX_CONCURRENCY, TripletexStream
 from tap_tripletex.companies import Companies, failed_companies
 from tap_tripletex.configcheck import TOKENS, check_config
 from tap_tripletex.errors import ConfigError, exit_with_error, redact, register_secrets
+from tap_tripletex.memory import tune_allocator
 from tap_tripletex.output import TapWriter
 from tap_tripletex.ratelimit import (
     DEFAULT_MAX_RETRIES,
@@ -288,6 +289,7 @@ def main() -> None:
     Companies refused during a multi-company run were skipped so the others could
     complete; the run still fails at the end, naming them.
     """
+    tune_allocator()
     try:
         TapTripletex.cli()
     except Exception as exc:  # one line; a traceback only when debugging
