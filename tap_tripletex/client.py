@@ -215,12 +215,14 @@ class TripletexStream(RESTStream[int]):
     def _pages(
         self, context: Context | None, head: Future[requests.Response] | None
     ) -> Iterator[requests.Response]:
-        """The walk's pages in order. After a full page up to `max_concurrency` pages
-        are requested ahead: the next one surely exists, the others are a guess,
-        dropped if they lie past the end. A stopped walk cancels what it sent ahead."""
+        """The walk's pages in order. After a full page the next one surely exists and
+        is requested; after the n-th full page, up to n (at most `max_concurrency`) are
+        requested ahead, the ones past the next a guess, dropped if past the end. Short
+        lists so guess nothing. A stopped walk cancels what it sent ahead."""
         paginator = self.get_new_paginator()
         done = threading.Event()
         ahead = deque([head or self.fetch(context, paginator.current_value, done)])
+        full_pages = 0
         with self.get_http_request_counter() as counter:
             counter.with_context(context)
             try:
@@ -228,7 +230,9 @@ class TripletexStream(RESTStream[int]):
                     response = ahead.popleft().result()
                     counter.increment()
                     paginator.advance(response)
-                    while not paginator.finished and len(ahead) < self.max_concurrency:
+                    full_pages += 1
+                    depth = min(full_pages, self.max_concurrency)
+                    while not paginator.finished and len(ahead) < depth:
                         token = paginator.token_after(len(ahead))
                         ahead.append(self.fetch(context, token, done))
                     yield response
@@ -372,9 +376,8 @@ class TripletexStream(RESTStream[int]):
         done = threading.Event()
         try:
             while windows:
-                # Up to max_concurrency - 1 windows ahead: the last slot is for the pages
-                # of the window being read.
-                while len(heads) < min(len(windows), max(1, self.max_concurrency - 1)):
+                # The window about to be read and up to max_concurrency - 1 after it.
+                while len(heads) < min(len(windows), self.max_concurrency):
                     window = self._window(context, *windows[len(heads)])
                     heads.append(self.fetch(window, 0, done))
                 first, end = windows.popleft()

@@ -126,13 +126,16 @@ class RateLimiter:
         reset = header_number(response, RESET)
         with self._lock:
             now = self.clock()
+            reset_at = now + reset if reset is not None else self._reset_at
+            # The reset is in whole seconds: an end within a second of the known one is
+            # the same window; a later one, a new window with a fresh count.
+            same_window = now < self._reset_at and reset_at <= self._reset_at + 1
             if remaining is not None:
                 left = remaining - max(0, self._in_flight - 1)
-                if self._remaining is not None and now < self._reset_at:
+                if self._remaining is not None and same_window:
                     left = min(left, self._remaining)
                 self._remaining = left
-            if reset is not None:
-                self._reset_at = now + reset
+            self._reset_at = reset_at
 
     def refused(
         self, response: requests.Response, *, attempt: int, waited: float, what: str

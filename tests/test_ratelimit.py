@@ -80,6 +80,17 @@ def test_an_answer_arriving_late_does_not_raise_the_count_within_a_window() -> N
     assert len(fake.sleeps) == 1
 
 
+def test_an_answer_from_the_next_window_brings_its_fresh_count() -> None:
+    fake = FakeTime()
+    limits = limiter(fake)
+    limits.observe(window(remaining=1, reset=2))
+    fake.now += 1.5  # the server's window ended (its reset was rounded up to whole seconds)
+    limits.observe(window(remaining=99, reset=10))
+    for _ in range(5):
+        limits.acquire()
+    assert fake.sleeps == []
+
+
 def test_a_429_with_a_reset_header_waits_for_that_reset() -> None:
     fake = FakeTime()
     limits = limiter(fake)
