@@ -139,6 +139,7 @@ class TripletexStream(RESTStream[int]):
         self.primary_keys = resource.primary_keys
         self._unavailable: set[int] = set()  # companies where the stream got 403/404
         self._worker = threading.local()  # in a pool thread: `done` of the walk it serves
+        self._heads_ahead = 0  # first pages of later date windows requested, not yet read
         self.replication_key = "last_changed_at" if resource.changed_since else resource.date_field
 
     @property
@@ -216,9 +217,10 @@ class TripletexStream(RESTStream[int]):
         self, context: Context | None, head: Future[requests.Response] | None
     ) -> Iterator[requests.Response]:
         """The walk's pages in order. After a full page the next one surely exists and
-        is requested; after the n-th full page, up to n (at most `max_concurrency`) are
-        requested ahead, the ones past the next a guess, dropped if past the end. Short
-        lists so guess nothing. A stopped walk cancels what it sent ahead."""
+        is requested; after the n-th full page, up to n are requested ahead (at most
+        `max_concurrency`, less the later windows' first pages already requested), the
+        ones past the next a guess, dropped if past the end. Short lists so guess
+        nothing. A stopped walk cancels what it sent ahead."""
         paginator = self.get_new_paginator()
         done = threading.Event()
         ahead = deque([head or self.fetch(context, paginator.current_value, done)])
@@ -231,7 +233,8 @@ class TripletexStream(RESTStream[int]):
                     counter.increment()
                     paginator.advance(response)
                     full_pages += 1
-                    depth = min(full_pages, self.max_concurrency)
+                    # Later windows' first pages, requested already, share the budget.
+                    depth = max(1, min(full_pages, self.max_concurrency - self._heads_ahead))
                     while not paginator.finished and len(ahead) < depth:
                         token = paginator.token_after(len(ahead))
                         ahead.append(self.fetch(context, token, done))
@@ -373,6 +376,7 @@ class TripletexStream(RESTStream[int]):
         )
         windows = deque(date_windows(start, oslo_today(), int(self.config["window_days"])))
         heads: deque[Future[requests.Response]] = deque()  # first pages of the next windows
+        self._heads_ahead = 0
         done = threading.Event()
         try:
             while windows:
@@ -381,10 +385,13 @@ class TripletexStream(RESTStream[int]):
                     window = self._window(context, *windows[len(heads)])
                     heads.append(self.fetch(window, 0, done))
                 first, end = windows.popleft()
-                yield from self._read_window(context, first, end, heads.popleft())
+                head = heads.popleft()
+                self._heads_ahead = len(heads)
+                yield from self._read_window(context, first, end, head)
                 self._checkpoint(context, (end - timedelta(days=1)).isoformat())
         finally:
             abandon(heads, done)
+            self._heads_ahead = 0
 
     @staticmethod
     def _window(context: dict, first: date, end: date) -> dict:
