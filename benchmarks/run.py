@@ -192,6 +192,7 @@ def end_to_end(size: int, dlt_python: Path) -> None:
             "TAP_TRIPLETEX_EMPLOYEE_TOKEN": TOKENS["employee_token"],
             "TARGET_DUCKDB_FILEPATH": str(Path(tmp) / "meltano.duckdb"),
         }
+        alone = tap(url, CORE)
         meltano = timed(
             [
                 str(BIN / "meltano"),
@@ -221,6 +222,7 @@ def end_to_end(size: int, dlt_python: Path) -> None:
                 ],
                 capture=True,
             )
+    print(f"   tap-tripletex alone, to /dev/null       : {alone.seconds:6.1f} s")
     print(
         f"   meltano run tap-tripletex target-duckdb : {meltano.seconds:6.1f} s"
         f"  ({loaded:,} rows in {len(CORE)} tables, from {count:,} records)"
