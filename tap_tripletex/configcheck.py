@@ -114,9 +114,7 @@ def _check_api_url(value: t.Any) -> None:
         return
     parts = urlsplit(value.strip())
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConfigError(
-            f"api_url {value!r} is not an http(s) URL (e.g. https://tripletex.no/v2)"
-        )
+        raise ConfigError(f"api_url {value!r} is not an http(s) URL (e.g. https://tripletex.no/v2)")
 
 
 def _check_start_date(value: t.Any) -> None:

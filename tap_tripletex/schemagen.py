@@ -181,8 +181,11 @@ def generate_one(spec: Schema, r: Resource) -> Schema:
     schema = build_schema(spec, r.path, r.component)
     if r.parent_key:  # a child record carries its parent's id, next to company_id
         props = schema["properties"]
-        schema["properties"] = {"company_id": props.pop("company_id"),
-                                r.parent_key: dict(PARENT_ID), **props}
+        schema["properties"] = {
+            "company_id": props.pop("company_id"),
+            r.parent_key: dict(PARENT_ID),
+            **props,
+        }
     # Tripletex sends `changes` only when asked; the tap asks where it replicates by it.
     if r.changed_since:
         schema["properties"]["last_changed_at"] = dict(LAST_CHANGED_AT)

@@ -23,9 +23,7 @@ class Output:
 
     def records(self, stream: str) -> list[dict]:
         return [
-            m["record"]
-            for m in self.messages
-            if m["type"] == "RECORD" and m["stream"] == stream
+            m["record"] for m in self.messages if m["type"] == "RECORD" and m["stream"] == stream
         ]
 
     @property
@@ -48,7 +46,9 @@ def discover(config: dict) -> dict:
         cfg = write_json(Path(tmp), "config.json", {**TOKENS, **config})
         out = subprocess.run(
             [EXECUTABLE, "--config", cfg, "--discover"],
-            capture_output=True, text=True, check=True,
+            capture_output=True,
+            text=True,
+            check=True,
         )
     return json.loads(out.stdout)
 

@@ -58,8 +58,13 @@ def test_basic_header_is_company_id_and_session_token(sim: Simulator) -> None:
     username, _, token = base64.b64decode(encoded).decode().partition(":")
     assert (scheme, username, token) == ("Basic", "1234567", auth.token())
     assert token not in TOKENS.values()
-    answer = requests.get(f"{sim.url}/currency", headers={  # type: ignore[attr-defined]
-        "Authorization": auth.basic_header(0)}, timeout=10)
+    answer = requests.get(
+        f"{sim.url}/currency",
+        headers={  # type: ignore[attr-defined]
+            "Authorization": auth.basic_header(0)
+        },
+        timeout=10,
+    )
     assert answer.status_code == 200
 
 
@@ -90,9 +95,7 @@ def test_a_401_mid_run_renews_the_session_once_and_retries(sim: Simulator) -> No
 
 
 @pytest.mark.parametrize("setting", ["consumer_token", "employee_token"])
-def test_rejected_token_names_the_setting_and_hides_the_token(
-    sim: Simulator, setting: str
-) -> None:
+def test_rejected_token_names_the_setting_and_hides_the_token(sim: Simulator, setting: str) -> None:
     wrong = "wrong-" + setting.replace("_", "-") + "-value"
     with pytest.raises(ConfigError) as info:
         session(sim.url, **{setting: wrong}).token()  # type: ignore[attr-defined]

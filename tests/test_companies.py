@@ -30,9 +30,7 @@ def by_company(output: Output, stream: str) -> dict[int, list[int]]:
 
 
 def partitions(state: dict, stream: str) -> dict[int, dict]:
-    return {
-        p["context"]["company_id"]: p for p in state["bookmarks"][stream]["partitions"]
-    }
+    return {p["context"]["company_id"]: p for p in state["bookmarks"][stream]["partitions"]}
 
 
 def test_every_client_company_lands_in_the_same_streams(accountant: t.Any) -> None:

@@ -52,7 +52,10 @@ def run(config: dict, *, env: dict[str, str] | None = None, catalog: dict | None
         environ = {k: v for k, v in os.environ.items() if not k.endswith("LOGLEVEL")}
         done = subprocess.run(
             [EXECUTABLE, "--config", str(path), *args],
-            capture_output=True, text=True, env={**environ, **(env or {})}, timeout=120,
+            capture_output=True,
+            text=True,
+            env={**environ, **(env or {})},
+            timeout=120,
             check=False,
         )
     return Run(done.returncode, done.stdout, done.stderr)
@@ -103,18 +106,26 @@ CASES: dict[str, tuple[str, t.Callable[[dict], dict]]] = {
     "empty consumer_token": ("consumer_token", lambda c: {**c, "consumer_token": ""}),
     "blank employee_token": ("employee_token", lambda c: {**c, "employee_token": "   "}),
     "consumer_token rejected (422 code 18000)": (
-        "consumer_token", lambda c: {**c, "consumer_token": "not-the-consumer-token"}),
+        "consumer_token",
+        lambda c: {**c, "consumer_token": "not-the-consumer-token"},
+    ),
     "employee_token rejected (422 code 18000)": (
-        "employee_token", lambda c: {**c, "employee_token": "not-the-employee-token"}),
+        "employee_token",
+        lambda c: {**c, "employee_token": "not-the-employee-token"},
+    ),
     "wrong company_id (401 code 3000)": ("company_id", lambda c: {**c, "company_id": 999}),
     "start_date unparsable": ("start_date", lambda c: {**c, "start_date": "first of May"}),
-    "start_date in the future": ("start_date", lambda c: {
-        **c, "start_date": (oslo_today() + timedelta(days=3)).isoformat()}),
+    "start_date in the future": (
+        "start_date",
+        lambda c: {**c, "start_date": (oslo_today() + timedelta(days=3)).isoformat()},
+    ),
     "page_size 0": ("page_size", lambda c: {**c, "page_size": 0}),
     "page_size above 10000": ("page_size", lambda c: {**c, "page_size": 10001}),
     "page_size not a number": ("page_size", lambda c: {**c, "page_size": "lots"}),
-    "api_url connection refused": ("api_url", lambda c: {
-        **c, "api_url": f"http://127.0.0.1:{free_port()}/v2"}),
+    "api_url connection refused": (
+        "api_url",
+        lambda c: {**c, "api_url": f"http://127.0.0.1:{free_port()}/v2"},
+    ),
     "api_url DNS failure": ("api_url", lambda c: {**c, "api_url": "http://tripletex.invalid/v2"}),
     "api_url not a URL": ("api_url", lambda c: {**c, "api_url": "tripletex.no/v2"}),
 }

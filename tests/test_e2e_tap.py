@@ -24,9 +24,19 @@ SEED, SIZE = 21, 110_000
 @pytest.fixture(scope="module")
 def simulator_url() -> Iterator[str]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tap_tripletex.simulator", "--port", "0",
-         "--seed", str(SEED), "--size", str(SIZE)],
-        stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "tap_tripletex.simulator",
+            "--port",
+            "0",
+            "--seed",
+            str(SEED),
+            "--size",
+            str(SIZE),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert proc.stdout is not None
@@ -73,14 +83,17 @@ def test_about_and_test_modes() -> None:
     sim = Simulator(seed=2, size=500)
     with sim.serve() as url, tempfile.TemporaryDirectory() as tmp:
         config = write_json(Path(tmp), "config.json", {**TOKENS, "api_url": url})
-        about = subprocess.run([EXECUTABLE, "--about", "--format=json"],
-                               capture_output=True, text=True, check=True)
+        about = subprocess.run(
+            [EXECUTABLE, "--about", "--format=json"], capture_output=True, text=True, check=True
+        )
         assert "consumer_token" in json.loads(about.stdout)["settings"]["properties"]
-        probe = subprocess.run([EXECUTABLE, "--config", config, "--test"], check=False,
-                               capture_output=True, text=True)
+        probe = subprocess.run(
+            [EXECUTABLE, "--config", config, "--test"], check=False, capture_output=True, text=True
+        )
     assert probe.returncode == 0, probe.stderr[-2000:]
-    streams = [json.loads(line)["stream"] for line in probe.stdout.splitlines()
-               if '"RECORD"' in line]
+    streams = [
+        json.loads(line)["stream"] for line in probe.stdout.splitlines() if '"RECORD"' in line
+    ]
     core = [r.name for r in RESOURCES if r.selected_by_default]
     # The SDK's connection test reads one record of every stream; children are
     # read per parent record (order lines of the first order and of the first invoice).

@@ -135,8 +135,13 @@ def test_proactive_pacing_keeps_under_the_rate_limit() -> None:
     limited = Simulator(seed=13, size=1500, rate_limit=15, rate_window=1, **TOKENS)  # type: ignore[arg-type]
     streams = ["currency", "customer", "invoice", "ledger_posting"]
     with limited.serve() as url:
-        config = {**TOKENS, **FAST, "page_size": 40, "api_url": url,
-                  "company_id": limited.company_id}
+        config = {
+            **TOKENS,
+            **FAST,
+            "page_size": 40,
+            "api_url": url,
+            "company_id": limited.company_id,
+        }
         output = run_tap(config, select(discover({**TOKENS, "api_url": url}), streams))
     assert_exact(limited, output, streams)
     assert len(limited.requests) > 2 * 15  # the run spanned several windows ...
@@ -192,10 +197,25 @@ def test_403_on_a_module_skips_that_stream_with_a_warning_and_reads_the_rest(
 
 
 SOAK_STREAMS = [
-    "currency", "country", "customer", "supplier", "contact", "employee", "department",
-    "project", "product", "activity", "ledger_account", "ledger_vat_type",
-    "ledger_voucher_type", "invoice", "order", "ledger_voucher", "ledger_posting",
-    "supplier_invoice", "timesheet_entry",
+    "currency",
+    "country",
+    "customer",
+    "supplier",
+    "contact",
+    "employee",
+    "department",
+    "project",
+    "product",
+    "activity",
+    "ledger_account",
+    "ledger_vat_type",
+    "ledger_voucher_type",
+    "invoice",
+    "order",
+    "ledger_voucher",
+    "ledger_posting",
+    "supplier_invoice",
+    "timesheet_entry",
 ]
 SOAK_FAULTS: list[dict[str, t.Any]] = [  # ~10% of all requests, at random (seeded)
     {"status": 500, "body": None, "probability": 0.025},
@@ -215,8 +235,14 @@ def test_soak_50k_records_through_10_percent_transient_faults() -> None:
     for fault in SOAK_FAULTS:
         soak.fail("/", times=-1, **fault)  # any path, the session's own calls included
     with soak.serve() as url:
-        config = {**TOKENS, **FAST, "page_size": 250, "rate_limit_window": 0.05,
-                  "api_url": url, "company_id": soak.company_id}
+        config = {
+            **TOKENS,
+            **FAST,
+            "page_size": 250,
+            "rate_limit_window": 0.05,
+            "api_url": url,
+            "company_id": soak.company_id,
+        }
         output = run_tap(config, select(discover({**TOKENS, "api_url": url}), SOAK_STREAMS))
     assert 0.07 < soak.faults.hits / len(soak.requests) < 0.13
     assert_exact(soak, output, SOAK_STREAMS)

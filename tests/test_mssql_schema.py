@@ -297,4 +297,6 @@ def test_the_recommended_config_runs_with_some_streams_deselected() -> None:
         output = run_tap(config, select(discover_tap(config), ["customer", "order"]))
     assert output.returncode == 0, output.stderr[-2000:]
     assert {m["stream"] for m in output.messages if m["type"] == "RECORD"} == {
-        "customer", "sales_order"}
+        "customer",
+        "sales_order",
+    }

@@ -19,10 +19,29 @@ from tests.singer_run import Output, discover, run_tap, select
 from tools import readme_tables
 
 Spec = dict[str, Any]
-CORE = {"currency", "country", "customer", "supplier", "contact", "employee", "department",
-        "project", "product", "activity", "ledger_account", "ledger_vat_type",
-        "ledger_voucher_type", "invoice", "order", "ledger_voucher", "ledger_posting",
-        "supplier_invoice", "timesheet_entry", "order_line", "project_participant"}
+CORE = {
+    "currency",
+    "country",
+    "customer",
+    "supplier",
+    "contact",
+    "employee",
+    "department",
+    "project",
+    "product",
+    "activity",
+    "ledger_account",
+    "ledger_vat_type",
+    "ledger_voucher_type",
+    "invoice",
+    "order",
+    "ledger_voucher",
+    "ledger_posting",
+    "supplier_invoice",
+    "timesheet_entry",
+    "order_line",
+    "project_participant",
+}
 CHILDREN = [r for r in RESOURCES if r.parents]
 
 
@@ -95,8 +114,9 @@ def test_the_table(spec: Spec) -> None:
 
 
 def test_child_schemas_carry_the_parent_key() -> None:
-    schemas = {r.name: schemagen.load_spec(schemagen.SCHEMAS_DIR / f"{r.name}.json")
-               for r in CHILDREN}
+    schemas = {
+        r.name: schemagen.load_spec(schemagen.SCHEMAS_DIR / f"{r.name}.json") for r in CHILDREN
+    }
     for r in CHILDREN:
         assert list(schemas[r.name]["properties"])[:2] == ["company_id", r.parent_key]
 
@@ -222,10 +242,17 @@ def test_a_child_is_read_when_its_parent_is_not_selected() -> None:
     for parent in ("order", "invoice"):
         for partition in output.final_state["bookmarks"].get(parent, {}).get("partitions", []):
             assert set(partition) == {"context"}, parent
-    fields = {(path, p.get("fields")) for _, path, p in sim.requests
-              if path in ("/v2/project", "/v2/order", "/v2/invoice", "/v2/bank/statement")}
-    assert fields == {("/v2/project", "id"), ("/v2/bank/statement", "id"),
-                      ("/v2/order", "id,orderLines(*)"), ("/v2/invoice", "id,orderLines(*)")}
+    fields = {
+        (path, p.get("fields"))
+        for _, path, p in sim.requests
+        if path in ("/v2/project", "/v2/order", "/v2/invoice", "/v2/bank/statement")
+    }
+    assert fields == {
+        ("/v2/project", "id"),
+        ("/v2/bank/statement", "id"),
+        ("/v2/order", "id,orderLines(*)"),
+        ("/v2/invoice", "id,orderLines(*)"),
+    }
 
 
 def test_lines_are_not_asked_for_when_their_stream_is_not_selected() -> None:
@@ -234,8 +261,9 @@ def test_lines_are_not_asked_for_when_their_stream_is_not_selected() -> None:
         config = {"api_url": url, "start_date": "2019-01-01"}
         output = run_tap(config, select(discover(config), ["order", "project"]))
     assert output.returncode == 0, output.stderr[-3000:]
-    fields = {p.get("fields") for _, path, p in sim.requests if path in ("/v2/order",
-                                                                         "/v2/project")}
+    fields = {
+        p.get("fields") for _, path, p in sim.requests if path in ("/v2/order", "/v2/project")
+    }
     assert fields == {"*"}
     assert output.records("order") and not output.records("order_line")
 

@@ -29,8 +29,9 @@ TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+0[12]:00$")
 
 @pytest.fixture(scope="module")
 def sim() -> Simulator:
-    return Simulator(seed=3, size=800, consumer_token=CONSUMER, employee_token=EMPLOYEE,
-                     today=TODAY)
+    return Simulator(
+        seed=3, size=800, consumer_token=CONSUMER, employee_token=EMPLOYEE, today=TODAY
+    )
 
 
 @pytest.fixture(scope="module")
@@ -40,8 +41,12 @@ def base(sim: Simulator) -> Iterator[str]:
 
 
 def create_session(base: str, **params: str) -> requests.Response:
-    query = {"consumerToken": CONSUMER, "employeeToken": EMPLOYEE,
-             "expirationDate": (TODAY + timedelta(days=1)).isoformat(), **params}
+    query = {
+        "consumerToken": CONSUMER,
+        "employeeToken": EMPLOYEE,
+        "expirationDate": (TODAY + timedelta(days=1)).isoformat(),
+        **params,
+    }
     return requests.put(f"{base}/token/session/:create", params=query, timeout=10)
 
 
@@ -65,12 +70,18 @@ def wide(stream: str) -> dict[str, str]:
     return params
 
 
-def walk(api: requests.Session, base: str, stream: str, count: int = 1000,
-         **params: Any) -> list[dict[str, Any]]:
+def walk(
+    api: requests.Session, base: str, stream: str, count: int = 1000, **params: Any
+) -> list[dict[str, Any]]:
     path, start, found = BY_NAME[stream].path, 0, []
     while True:
-        query: dict[str, Any] = {**wide(stream), "from": start, "count": count,
-                                 "sorting": "id", **params}
+        query: dict[str, Any] = {
+            **wide(stream),
+            "from": start,
+            "count": count,
+            "sorting": "id",
+            **params,
+        }
         body = api.get(base + path, params=query, timeout=10).json()
         found += body["values"]
         if len(body["values"]) < count:
@@ -81,8 +92,15 @@ def walk(api: requests.Session, base: str, stream: str, count: int = 1000,
 def assert_error(response: requests.Response, status: int, code: int) -> dict[str, Any]:
     assert response.status_code == status, response.text
     body = response.json()
-    assert set(body) == {"status", "code", "message", "link", "developerMessage",
-                         "validationMessages", "requestId"}
+    assert set(body) == {
+        "status",
+        "code",
+        "message",
+        "link",
+        "developerMessage",
+        "validationMessages",
+        "requestId",
+    }
     assert (body["status"], body["code"]) == (status, code)
     assert body["requestId"] == response.headers["x-tlx-request-id"]
     return body
@@ -127,9 +145,15 @@ def test_bad_basic_auth(api: requests.Session, base: str, auth: Any) -> None:
 def test_token_dies_at_midnight_before_expiration_date() -> None:
     sim = Simulator(seed=1, size=50, today=TODAY)
     with sim.serve() as base:
-        token = requests.put(f"{base}/token/session/:create", timeout=10, params={
-            "consumerToken": "sim-consumer", "employeeToken": "sim-employee",
-            "expirationDate": "2026-07-30"}).json()["value"]["token"]
+        token = requests.put(
+            f"{base}/token/session/:create",
+            timeout=10,
+            params={
+                "consumerToken": "sim-consumer",
+                "employeeToken": "sim-employee",
+                "expirationDate": "2026-07-30",
+            },
+        ).json()["value"]["token"]
         assert requests.get(f"{base}/customer", auth=("0", token), timeout=10).ok
         sim.today = date(2026, 7, 30)
         assert_error(requests.get(f"{base}/customer", auth=("0", token), timeout=10), 401, 3000)
@@ -145,17 +169,24 @@ def test_who_am_i(sim: Simulator, api: requests.Session, base: str) -> None:
 def test_accountant_token_reaches_clients_only() -> None:
     sim = Simulator(seed=1, size=100, companies=[111, 222], today=TODAY)
     with sim.serve() as base:
-        token = requests.put(f"{base}/token/session/:create", timeout=10, params={
-            "consumerToken": "sim-consumer", "employeeToken": "sim-employee",
-            "expirationDate": "2026-08-01"}).json()["value"]["token"]
+        token = requests.put(
+            f"{base}/token/session/:create",
+            timeout=10,
+            params={
+                "consumerToken": "sim-consumer",
+                "employeeToken": "sim-employee",
+                "expirationDate": "2026-08-01",
+            },
+        ).json()["value"]["token"]
         own = ("0", token)
         assert requests.get(f"{base}/token/session/>whoAmI", auth=own, timeout=10).ok
         clients = requests.get(f"{base}/company/>withLoginAccess", auth=own, timeout=10).json()
         assert [c["id"] for c in clients["values"]] == [111, 222]
         assert_error(requests.get(f"{base}/customer", auth=own, timeout=10), 401, 3000)
         for company in (111, 222):
-            got = requests.get(f"{base}/customer", auth=(str(company), token), timeout=10,
-                               params={"sorting": "id"}).json()["values"]
+            got = requests.get(
+                f"{base}/customer", auth=(str(company), token), timeout=10, params={"sorting": "id"}
+            ).json()["values"]
             assert got == sim.records("customer", company)
         assert sim.records("customer", 111) != sim.records("customer", 222)
 
@@ -184,8 +215,7 @@ def test_full_result_size_is_inexact_until_the_last_page(
     assert exact["fullResultSize"] == total == exact["count"]
 
 
-def test_every_stream_walk_equals_records(sim: Simulator, api: requests.Session,
-                                          base: str) -> None:
+def test_every_stream_walk_equals_records(sim: Simulator, api: requests.Session, base: str) -> None:
     for resource in RESOURCES:  # lists; tests/test_resources.py walks the other kinds
         if resource.single or resource.parents or resource.key != ("id",):
             continue
@@ -221,8 +251,11 @@ def test_sorting(sim: Simulator, api: requests.Session, base: str) -> None:
     assert ids("id") == expected and ids("-id") == expected[::-1]
     by_name = sorted(sim.records("customer"), key=lambda r: (r["name"] is not None, r["name"]))
     assert [r["name"] for r in by_name] == [
-        r["name"] for r in api.get(f"{base}/customer", params={"sorting": "name"},
-                                   timeout=10).json()["values"]]
+        r["name"]
+        for r in api.get(f"{base}/customer", params={"sorting": "name"}, timeout=10).json()[
+            "values"
+        ]
+    ]
     assert_error(api.get(f"{base}/customer", params={"sorting": "nope"}, timeout=10), 400, 4000)
 
 
@@ -234,8 +267,11 @@ def test_date_range_is_exclusive(sim: Simulator, api: requests.Session, base: st
     next_day = (date.fromisoformat(middle) + timedelta(days=1)).isoformat()
 
     def fetch(low: str, high: str) -> list[dict[str, Any]]:
-        return api.get(f"{base}/invoice", timeout=10, params={
-            "invoiceDateFrom": low, "invoiceDateTo": high, "sorting": "id"}).json()["values"]
+        return api.get(
+            f"{base}/invoice",
+            timeout=10,
+            params={"invoiceDateFrom": low, "invoiceDateTo": high, "sorting": "id"},
+        ).json()["values"]
 
     assert fetch(middle, next_day) == [r for r in records if r["invoiceDate"] == middle]
     until_today = fetch(FIRST_DAY.isoformat(), TODAY.isoformat())
@@ -252,8 +288,9 @@ def test_date_range_is_exclusive(sim: Simulator, api: requests.Session, base: st
         ({"dateFrom": "2024-02-01", "dateTo": "2024-02-01"}, ["dateTo"]),
     ],
 )
-def test_date_params_are_required(api: requests.Session, base: str, params: dict[str, str],
-                                  fields: list[str]) -> None:
+def test_date_params_are_required(
+    api: requests.Session, base: str, params: dict[str, str], fields: list[str]
+) -> None:
     body = assert_error(api.get(f"{base}/ledger/posting", params=params, timeout=10), 422, 18000)
     assert [m["field"] for m in body["validationMessages"]] == fields
 
@@ -265,8 +302,9 @@ def test_count_above_10000_is_rejected(api: requests.Session, base: str) -> None
 
 def test_fields_filter(sim: Simulator, api: requests.Session, base: str) -> None:
     def get(fields: str) -> list[dict[str, Any]]:
-        response = api.get(f"{base}/customer", timeout=10,
-                           params={"fields": fields, "sorting": "id"})
+        response = api.get(
+            f"{base}/customer", timeout=10, params={"fields": fields, "sorting": "id"}
+        )
         assert response.status_code == 200, response.text
         return response.json()["values"]
 
@@ -285,8 +323,7 @@ def test_fields_filter(sim: Simulator, api: requests.Session, base: str) -> None
     for record in get("id,currency(id,code)"):
         if record["currency"] is not None:
             assert record["currency"]["code"] == codes[record["currency"]["id"]]
-    assert_error(api.get(f"{base}/customer", params={"fields": "id,nope"}, timeout=10),
-                 400, 4000)
+    assert_error(api.get(f"{base}/customer", params={"fields": "id,nope"}, timeout=10), 400, 4000)
 
 
 def test_changed_since(sim: Simulator, api: requests.Session, base: str) -> None:
@@ -295,19 +332,32 @@ def test_changed_since(sim: Simulator, api: requests.Session, base: str) -> None
 
     records = sim.records("customer", with_changes=True)
     since = sorted(last_change(r) for r in records)[len(records) // 2]
-    params: dict[str, Any] = {"changedSince": since.isoformat(), "fields": "*,changes",
-                              "sorting": "id"}
+    params: dict[str, Any] = {
+        "changedSince": since.isoformat(),
+        "fields": "*,changes",
+        "sorting": "id",
+    }
     got = api.get(f"{base}/customer", params=params, timeout=10).json()["values"]
     assert got == [r for r in records if last_change(r) >= since]
     params["changedSince"] = "yesterday"
     assert_error(api.get(f"{base}/customer", params=params, timeout=10), 422, 18000)
     ignoring = Simulator(seed=3, size=100, today=TODAY, honour_changed_since=False)
     with ignoring.serve() as other:
-        token = requests.put(f"{other}/token/session/:create", timeout=10, params={
-            "consumerToken": "sim-consumer", "employeeToken": "sim-employee",
-            "expirationDate": "2026-07-29"}).json()["value"]["token"]
-        every = requests.get(f"{other}/customer", auth=("0", token), timeout=10,
-                             params={"changedSince": "2099-01-01"}).json()["values"]
+        token = requests.put(
+            f"{other}/token/session/:create",
+            timeout=10,
+            params={
+                "consumerToken": "sim-consumer",
+                "employeeToken": "sim-employee",
+                "expirationDate": "2026-07-29",
+            },
+        ).json()["value"]["token"]
+        every = requests.get(
+            f"{other}/customer",
+            auth=("0", token),
+            timeout=10,
+            params={"changedSince": "2099-01-01"},
+        ).json()["values"]
         assert len(every) == len(ignoring.records("customer"))
 
 
@@ -334,8 +384,7 @@ def test_list_extras(sim: Simulator, api: requests.Session, base: str) -> None:
     assert body["sumAllHours"] == pytest.approx(sum(e["hours"] or 0 for e in entries))
 
 
-def test_single_object_and_unknown_paths(sim: Simulator, api: requests.Session,
-                                         base: str) -> None:
+def test_single_object_and_unknown_paths(sim: Simulator, api: requests.Session, base: str) -> None:
     customer = sim.records("customer")[0]
     response = api.get(f"{base}/customer/{customer['id']}", timeout=10)
     assert response.json() == {"value": customer}
@@ -370,9 +419,18 @@ def test_faults_and_mutations() -> None:
     sim = Simulator(seed=1, size=100, today=TODAY)
     with sim.serve() as base:
         api = requests.Session()
-        api.auth = ("0", requests.put(f"{base}/token/session/:create", timeout=10, params={
-            "consumerToken": "sim-consumer", "employeeToken": "sim-employee",
-            "expirationDate": "2026-07-29"}).json()["value"]["token"])
+        api.auth = (
+            "0",
+            requests.put(
+                f"{base}/token/session/:create",
+                timeout=10,
+                params={
+                    "consumerToken": "sim-consumer",
+                    "employeeToken": "sim-employee",
+                    "expirationDate": "2026-07-29",
+                },
+            ).json()["value"]["token"],
+        )
         sim.fail("/customer", status=503, body="<html>Service Unavailable</html>")
         failed = api.get(f"{base}/customer", timeout=10)
         assert failed.status_code == 503 and failed.text.startswith("<html>")
@@ -395,15 +453,29 @@ def test_same_seed_same_data() -> None:
     assert one.company_id == two.company_id
     for resource in RESOURCES:
         assert one.records(resource.name, with_changes=True) == two.records(
-            resource.name, with_changes=True)
+            resource.name, with_changes=True
+        )
     assert one.records("customer") != other.records("customer")
 
 
 def test_cli_prints_url_but_no_tokens() -> None:
     process = subprocess.Popen(
-        [sys.executable, "-m", "tap_tripletex.simulator", "--port", "0", "--size", "50",
-         "--consumer-token", "cli-consumer-secret", "--employee-token", "cli-employee-secret"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "tap_tripletex.simulator",
+            "--port",
+            "0",
+            "--size",
+            "50",
+            "--consumer-token",
+            "cli-consumer-secret",
+            "--employee-token",
+            "cli-employee-secret",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         assert process.stdout is not None
@@ -411,9 +483,15 @@ def test_cli_prints_url_but_no_tokens() -> None:
         match = re.search(r"(http://127\.0\.0\.1:\d+/v2)", line)
         assert match, line
         assert "secret" not in line and "tokens: see --help" in line
-        response = requests.put(f"{match.group(1)}/token/session/:create", timeout=10, params={
-            "consumerToken": "cli-consumer-secret", "employeeToken": "cli-employee-secret",
-            "expirationDate": "2999-01-01"})
+        response = requests.put(
+            f"{match.group(1)}/token/session/:create",
+            timeout=10,
+            params={
+                "consumerToken": "cli-consumer-secret",
+                "employeeToken": "cli-employee-secret",
+                "expirationDate": "2999-01-01",
+            },
+        )
         assert response.status_code == 200
     finally:
         process.send_signal(signal.SIGTERM)

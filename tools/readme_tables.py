@@ -94,9 +94,7 @@ def render(text: str) -> str:
         ("excluded", excluded_table()),
     )
     for marker, table in tables:
-        pattern = re.compile(
-            rf"(<!-- {marker}:start -->).*?(<!-- {marker}:end -->)", re.DOTALL
-        )
+        pattern = re.compile(rf"(<!-- {marker}:start -->).*?(<!-- {marker}:end -->)", re.DOTALL)
         text = pattern.sub(lambda m, t=table: f"{m.group(1)}\n{t}\n{m.group(2)}", text)
     return text
 

@@ -22,12 +22,22 @@ def parser() -> argparse.ArgumentParser:
     cli.add_argument("--port", type=int, default=8099, help="0 picks a free port (default 8099)")
     cli.add_argument("--seed", type=int, default=1)
     cli.add_argument("--size", type=int, default=1000, help="approximate number of records")
-    cli.add_argument("--companies", default="", help="comma-separated client company ids: "
-                     "makes the token an accountant's (default: one own company)")
-    cli.add_argument("--consumer-token", default="sim-consumer",
-                     help="consumer token to accept (default: %(default)s)")
-    cli.add_argument("--employee-token", default="sim-employee",
-                     help="employee token to accept (default: %(default)s)")
+    cli.add_argument(
+        "--companies",
+        default="",
+        help="comma-separated client company ids: "
+        "makes the token an accountant's (default: one own company)",
+    )
+    cli.add_argument(
+        "--consumer-token",
+        default="sim-consumer",
+        help="consumer token to accept (default: %(default)s)",
+    )
+    cli.add_argument(
+        "--employee-token",
+        default="sim-employee",
+        help="employee token to accept (default: %(default)s)",
+    )
     cli.add_argument("--rate-limit", type=int, default=None, help="requests per window")
     cli.add_argument("--rate-window", type=float, default=10.0, help="window in seconds")
     cli.add_argument("--latency", type=float, default=0.0, help="seconds added per request")
@@ -39,9 +49,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     companies = [int(c) for c in args.companies.split(",") if c.strip()]
     sim = Simulator(
-        seed=args.seed, size=args.size, companies=companies or None,
-        consumer_token=args.consumer_token, employee_token=args.employee_token,
-        today=args.today, rate_limit=args.rate_limit, rate_window=args.rate_window,
+        seed=args.seed,
+        size=args.size,
+        companies=companies or None,
+        consumer_token=args.consumer_token,
+        employee_token=args.employee_token,
+        today=args.today,
+        rate_limit=args.rate_limit,
+        rate_window=args.rate_window,
         latency=args.latency,
     )
     stop = threading.Event()

@@ -121,13 +121,23 @@ class Simulator:
         name = company(rng)
         accountant = company_id == self.company_id and bool(self.client_ids)
         return {
-            "id": company_id, "version": 0, "url": f"{HOST}/v2/company/{company_id}",
-            "name": name, "displayName": name, "startDate": "2019-01-01", "endDate": None,
-            "organizationNumber": digits(rng, 9), "email": "post@example.no",
-            "phoneNumber": f"+47 2{digits(rng, 7)}", "phoneNumberMobile": "", "faxNumber": "",
+            "id": company_id,
+            "version": 0,
+            "url": f"{HOST}/v2/company/{company_id}",
+            "name": name,
+            "displayName": name,
+            "startDate": "2019-01-01",
+            "endDate": None,
+            "organizationNumber": digits(rng, 9),
+            "email": "post@example.no",
+            "phoneNumber": f"+47 2{digits(rng, 7)}",
+            "phoneNumberMobile": "",
+            "faxNumber": "",
             "address": {"id": company_id + 7, "url": f"{HOST}/v2/address/{company_id + 7}"},
-            "type": "AS", "currency": {"id": 1, "url": f"{HOST}/v2/currency/1"},
-            "accountantOrSimilar": accountant, "companyMigration": "NONE",
+            "type": "AS",
+            "currency": {"id": 1, "url": f"{HOST}/v2/currency/1"},
+            "accountantOrSimilar": accountant,
+            "companyMigration": "NONE",
             "invoiceShowDeliveryDate": False,
         }
 
@@ -238,11 +248,21 @@ class Simulator:
         `probability` hits matching requests at random (seeded).
         """
         raw = body.encode() if isinstance(body, str) else body
-        self.faults.add(Fault(
-            path, status, times, raw, content_type, method,
-            kind=kind, after=after, delay=delay, reset_header=reset_header,
-            probability=probability,
-        ))
+        self.faults.add(
+            Fault(
+                path,
+                status,
+                times,
+                raw,
+                content_type,
+                method,
+                kind=kind,
+                after=after,
+                delay=delay,
+                reset_header=reset_header,
+                probability=probability,
+            )
+        )
 
     # serving -------------------------------------------------------------------------
     def start(self, port: int = 0, host: str = "127.0.0.1") -> str:

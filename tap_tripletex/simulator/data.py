@@ -30,9 +30,43 @@ VERSIONS = (0, 0, 0, 0, 1, 1, 2, 3)
 POOL = 256  # candidate values per property
 COMBOS = 4096  # pre-joined chunks of pooled properties
 CHUNK = 6  # properties per chunk
-CURRENCIES = ["NOK", "SEK", "DKK", "USD", "EUR", "GBP", "CHF", "JPY", "AUD", "CAD", "PLN", "ISK",
-              "CZK", "HUF", "NZD", "SGD", "HKD", "ZAR", "CNY", "INR", "BRL", "MXN", "TRY", "THB",
-              "KRW", "ILS", "AED", "SAR", "MYR", "IDR", "PHP", "TWD", "RON", "BGN", "UAH"]
+CURRENCIES = [
+    "NOK",
+    "SEK",
+    "DKK",
+    "USD",
+    "EUR",
+    "GBP",
+    "CHF",
+    "JPY",
+    "AUD",
+    "CAD",
+    "PLN",
+    "ISK",
+    "CZK",
+    "HUF",
+    "NZD",
+    "SGD",
+    "HKD",
+    "ZAR",
+    "CNY",
+    "INR",
+    "BRL",
+    "MXN",
+    "TRY",
+    "THB",
+    "KRW",
+    "ILS",
+    "AED",
+    "SAR",
+    "MYR",
+    "IDR",
+    "PHP",
+    "TWD",
+    "RON",
+    "BGN",
+    "UAH",
+]
 METRICS: dict[str, tuple[str, Callable[[Record], float]]] = {
     "ledger_voucher": ("totalNumberOfPostings", lambda r: len(r.get("postings") or [])),
     "timesheet_entry": ("sumAllHours", lambda r: float(r.get("hours") or 0)),
@@ -109,8 +143,12 @@ def build(
     for resource in resources:
         ctx = Context(resource.name, today, all_ids)
         tables[resource.name] = _table(
-            rngs[resource.name], resource=resource, schema=schemas[resource.name], ctx=ctx,
-            dates=all_dates.get(resource.name), special=specials.get(resource.name, {}),
+            rngs[resource.name],
+            resource=resource,
+            schema=schemas[resource.name],
+            ctx=ctx,
+            dates=all_dates.get(resource.name),
+            special=specials.get(resource.name, {}),
             parents=parents.get(resource.name),
         )
     return Dataset(company_id, seed, tables, schemas, Context("", today, all_ids))
@@ -223,8 +261,17 @@ def _table(
         metric = [0.0] * n
     own = [k for k in props if k not in ("company_id", resource.parent_key)]
     return Table(
-        name, path=resource.path, props=own, ids=ids, blobs=blobs, changes=changes,
-        dates=dates, order=order, metric=metric, metric_fn=metric_fn, parents=parents,
+        name,
+        path=resource.path,
+        props=own,
+        ids=ids,
+        blobs=blobs,
+        changes=changes,
+        dates=dates,
+        order=order,
+        metric=metric,
+        metric_fn=metric_fn,
+        parents=parents,
     )
 
 
@@ -267,15 +314,27 @@ def _changes(
     n = len(versions)
     created = dates or rng.choices(range(first, today + 1), k=n)
     heads = [b'{"employeeId":%d,"timestamp":"' % e for e in (ctx.ids.get("employee") or [1])]
-    early = [b"T%02d:%02d:%02d" % (h, m, s) for h in range(7, 19) for m in range(0, 60, 7)
-             for s in (3, 17, 41, 58)]
-    late = [b"T%02d:%02d:%02d" % (h, m, s) for h in range(19, 22) for m in range(60)
-            for s in (9, 33)]
+    early = [
+        b"T%02d:%02d:%02d" % (h, m, s)
+        for h in range(7, 19)
+        for m in range(0, 60, 7)
+        for s in (3, 17, 41, 58)
+    ]
+    late = [
+        b"T%02d:%02d:%02d" % (h, m, s) for h in range(19, 22) for m in range(60) for s in (9, 33)
+    ]
     days = _day_parts(first, today)
     out = []
-    draws = zip(versions, created, rng.choices(heads, k=n), rng.choices(early, k=n),
-                rng.choices(heads, k=n), rng.choices(late, k=n), rng.choices(range(91), k=n),
-                strict=True)
+    draws = zip(
+        versions,
+        created,
+        rng.choices(heads, k=n),
+        rng.choices(early, k=n),
+        rng.choices(heads, k=n),
+        rng.choices(late, k=n),
+        rng.choices(range(91), k=n),
+        strict=True,
+    )
     for version, day, head, at, head2, at2, delta in draws:
         iso, tail = days[min(day, today)]
         text = b"[" + head + iso + at + tail + b'CREATE"}'

@@ -46,8 +46,7 @@ class ApiError(Exception):
         messages = None
         if self.validation is not None:
             messages = [
-                {"field": f, "message": m, "path": None, "rootId": None}
-                for f, m in self.validation
+                {"field": f, "message": m, "path": None, "rootId": None} for f, m in self.validation
             ]
         envelope = {
             "status": self.status,

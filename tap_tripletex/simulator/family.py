@@ -58,8 +58,15 @@ def columns(
         column = [head + b",".join(x) + b"]" for x in lines]
         specials.setdefault(first, {})[resource.inline] = (column, None)
         for other in resource.parents[1:]:
-            _other_parent(resource=resource, other=other, first=first, all_ids=all_ids,
-                          schemas=schemas, specials=specials, lines=lines)
+            _other_parent(
+                resource=resource,
+                other=other,
+                first=first,
+                all_ids=all_ids,
+                schemas=schemas,
+                specials=specials,
+                lines=lines,
+            )
     return parents
 
 

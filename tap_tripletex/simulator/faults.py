@@ -49,8 +49,9 @@ class Fault:
             return False
         return path == self.path or path.startswith(self.path.rstrip("/") + "/")
 
-    def reply(self, answer: Callable[[], Reply], request_id: str, revoke: Callable[[], None]
-              ) -> Reply | None:
+    def reply(
+        self, answer: Callable[[], Reply], request_id: str, revoke: Callable[[], None]
+    ) -> Reply | None:
         """What the server sends for a hit request; None = drop the connection."""
         if self.kind == "reset":
             return None

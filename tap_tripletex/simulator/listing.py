@@ -170,7 +170,12 @@ def list_reply(
             total_metric = int(total_metric)
         extra = b',"%s":%s' % (METRICS[table.name][0].encode(), _encode(total_metric))
     body = b'{"fullResultSize":%d,"from":%d,"count":%d,"versionDigest":%s,"values":[%s]%s}' % (
-        size, start, len(page), digest, b",".join(values(dataset, table, page, tree)), extra,
+        size,
+        start,
+        len(page),
+        digest,
+        b",".join(values(dataset, table, page, tree)),
+        extra,
     )
     return Reply(200, body)
 

@@ -9,29 +9,66 @@ from tap_tripletex.resources import RESOURCES
 from tap_tripletex.simulator.clock import FIRST_DAY
 
 # Reference streams: about this many records at full scale (size >= FULL_SCALE).
-FIXED = {"currency": 84, "country": 250, "ledger_vat_type": 50, "ledger_voucher_type": 15,
-         "ledger_account": 530}
+FIXED = {
+    "currency": 84,
+    "country": 250,
+    "ledger_vat_type": 50,
+    "ledger_voucher_type": 15,
+    "ledger_account": 530,
+}
 FULL_SCALE = 20_000
 # Everything else shares the rest of `size` by weight; unknown streams weigh 1.
-WEIGHTS = {"ledger_posting": 40, "ledger_voucher": 12, "invoice": 8, "order": 8,
-           "timesheet_entry": 8, "supplier_invoice": 5, "customer": 4, "contact": 3,
-           "product": 3, "project": 2, "supplier": 2, "activity": 1, "employee": 1,
-           "department": 0.5}
+WEIGHTS = {
+    "ledger_posting": 40,
+    "ledger_voucher": 12,
+    "invoice": 8,
+    "order": 8,
+    "timesheet_entry": 8,
+    "supplier_invoice": 5,
+    "customer": 4,
+    "contact": 3,
+    "product": 3,
+    "project": 2,
+    "supplier": 2,
+    "activity": 1,
+    "employee": 1,
+    "department": 0.5,
+}
 # Streams beyond the core set come on top of `size`, at the same scale: a few records
 # each, unless named here. Single objects have one record.
-EXTRA_WEIGHTS = {"order_line": 16, "project_participant": 2, "project_orderline": 1,
-                 "project_task": 1, "purchase_order": 0.2}
+EXTRA_WEIGHTS = {
+    "order_line": 16,
+    "project_participant": 2,
+    "project_orderline": 1,
+    "project_task": 1,
+    "purchase_order": 0.2,
+}
 DEFAULT_EXTRA_WEIGHT = 0.05
 MIN_COUNT = 2
 # Realistic id magnitudes (from recorded traffic); shifted per company except GLOBAL ones.
-ID_BASES = {"currency": 0, "country": 0, "ledger_vat_type": -1, "ledger_voucher_type": 9_911_000,
-            "ledger_account": 291_297_000, "customer": 93_640_000, "supplier": 93_700_000,
-            "contact": 11_966_000, "employee": 11_960_000, "department": 553_000,
-            "project": 210_300_000, "product": 69_781_000, "activity": 4_598_000,
-            "invoice": 1_945_370_000, "order": 210_311_000, "ledger_voucher": 444_017_000,
-            "ledger_posting": 2_903_347_000, "supplier_invoice": 1_945_600_000,
-            "timesheet_entry": 123_456_000, "order_line": 973_759_000,
-            "project_participant": 431_000_000}
+ID_BASES = {
+    "currency": 0,
+    "country": 0,
+    "ledger_vat_type": -1,
+    "ledger_voucher_type": 9_911_000,
+    "ledger_account": 291_297_000,
+    "customer": 93_640_000,
+    "supplier": 93_700_000,
+    "contact": 11_966_000,
+    "employee": 11_960_000,
+    "department": 553_000,
+    "project": 210_300_000,
+    "product": 69_781_000,
+    "activity": 4_598_000,
+    "invoice": 1_945_370_000,
+    "order": 210_311_000,
+    "ledger_voucher": 444_017_000,
+    "ledger_posting": 2_903_347_000,
+    "supplier_invoice": 1_945_600_000,
+    "timesheet_entry": 123_456_000,
+    "order_line": 973_759_000,
+    "project_participant": 431_000_000,
+}
 GLOBAL = {"currency", "country", "ledger_vat_type"}
 
 

@@ -68,16 +68,81 @@ OTHER_PATHS = {
     "travelReports": "/travelExpense",
 }
 
-FIRST = ["Ola", "Kari", "Per", "Ingrid", "Lars", "Silje", "Jonas", "Nora", "Emil", "Sofie",
-         "Henrik", "Marte", "Anders", "Hanne", "Magnus", "Thea", "Øyvind", "Åse"]
-LAST = ["Hansen", "Johansen", "Olsen", "Larsen", "Andersen", "Pedersen", "Nilsen", "Berg",
-        "Kristiansen", "Jensen", "Karlsen", "Haugen", "Bakken", "Dahl", "Sæther", "Løken"]
-PLACES = ["Fjord", "Nordlys", "Bjørk", "Vestkyst", "Tinde", "Havblikk", "Solberg", "Granitt",
-          "Furu", "Elvebakken", "Polar", "Kyst", "Fossen", "Lyngheim"]
+FIRST = [
+    "Ola",
+    "Kari",
+    "Per",
+    "Ingrid",
+    "Lars",
+    "Silje",
+    "Jonas",
+    "Nora",
+    "Emil",
+    "Sofie",
+    "Henrik",
+    "Marte",
+    "Anders",
+    "Hanne",
+    "Magnus",
+    "Thea",
+    "Øyvind",
+    "Åse",
+]
+LAST = [
+    "Hansen",
+    "Johansen",
+    "Olsen",
+    "Larsen",
+    "Andersen",
+    "Pedersen",
+    "Nilsen",
+    "Berg",
+    "Kristiansen",
+    "Jensen",
+    "Karlsen",
+    "Haugen",
+    "Bakken",
+    "Dahl",
+    "Sæther",
+    "Løken",
+]
+PLACES = [
+    "Fjord",
+    "Nordlys",
+    "Bjørk",
+    "Vestkyst",
+    "Tinde",
+    "Havblikk",
+    "Solberg",
+    "Granitt",
+    "Furu",
+    "Elvebakken",
+    "Polar",
+    "Kyst",
+    "Fossen",
+    "Lyngheim",
+]
 SUFFIXES = ["AS", "AS", "AS", "ASA", "ENK", "DA", "Holding AS", "Bygg AS", "Regnskap AS"]
-WORDS = ["Administrasjon", "Prosjektarbeid", "Konsulenttimer", "Reise", "Materiell", "Lisens",
-         "Vedlikehold", "Husleie", "Strøm", "Rådgivning", "Kontorrekvisita", "Programvare",
-         "Frakt", "Opplæring", "Inventar", "Forsikring", "Renhold", "Markedsføring"]
+WORDS = [
+    "Administrasjon",
+    "Prosjektarbeid",
+    "Konsulenttimer",
+    "Reise",
+    "Materiell",
+    "Lisens",
+    "Vedlikehold",
+    "Husleie",
+    "Strøm",
+    "Rådgivning",
+    "Kontorrekvisita",
+    "Programvare",
+    "Frakt",
+    "Opplæring",
+    "Inventar",
+    "Forsikring",
+    "Renhold",
+    "Markedsføring",
+]
 ENUMS = ["GENERAL", "DAYS", "EMAIL", "NONE", "STANDARD", "MONTHS", "ADVANCE", "ATTACHMENT"]
 PERSON_STREAMS = {"employee", "contact"}
 COMPANY_STREAMS = {"customer", "supplier"}
