@@ -9,14 +9,12 @@ from datetime import date, datetime, timedelta, timezone
 from functools import cached_property
 from http import HTTPStatus
 from importlib import resources as importlib_resources
-from weakref import WeakKeyDictionary
 
 import msgspec
 import requests
 from singer_sdk import RESTStream, SchemaDirectory, StreamSchema
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 from singer_sdk.helpers.conform import TypeConformanceLevel
-from singer_sdk.pagination import OffsetPaginator
 from singer_sdk.streams.rest import PageContext
 
 from tap_tripletex.companies import CompanyAccessError
@@ -25,6 +23,13 @@ from tap_tripletex.errors import (
     api_error_fields,
     describe_api_error,
     describe_exception,
+)
+from tap_tripletex.pages import (
+    AbandonedError,
+    FullPagePaginator,
+    abandon,
+    decoder,
+    page_values,
 )
 from tap_tripletex.ratelimit import RateLimitedError
 from tap_tripletex.replication import change_floor, last_change, utc_iso, window_start
@@ -41,37 +46,6 @@ if t.TYPE_CHECKING:
     from tap_tripletex.tap import TapTripletex
 
 SCHEMAS = SchemaDirectory(importlib_resources.files("tap_tripletex") / "schemas")
-
-# Decoded bodies of single objects (`{"value": {...}}`), decoded once.
-_payloads: WeakKeyDictionary[requests.Response, dict[str, t.Any]] = WeakKeyDictionary()
-_decoder = msgspec.json.Decoder()
-
-
-def payload(response: requests.Response) -> dict[str, t.Any]:
-    if response not in _payloads:
-        body = _decoder.decode(response.content)
-        if not isinstance(body, dict):
-            raise msgspec.DecodeError("not a JSON object")
-        _payloads[response] = body
-    return _payloads[response]
-
-
-class _Page(msgspec.Struct):
-    values: list[msgspec.Raw] | None = None
-
-
-# A list page keeps its records as undecoded JSON until each one is read: a page waiting
-# in the read-ahead costs its bytes, not a thousand dicts, and memory stays flat.
-_page_decoder = msgspec.json.Decoder(_Page)
-_values: WeakKeyDictionary[requests.Response, list[msgspec.Raw]] = WeakKeyDictionary()
-
-
-def page_values(response: requests.Response) -> list[msgspec.Raw]:
-    """A page's records, each still JSON. Reading the page checks the whole body is
-    well-formed JSON (any object: single-object bodies have no records)."""
-    if response not in _values:
-        _values[response] = _page_decoder.decode(response.content).values or []
-    return _values[response]
 
 
 class SessionRejectedError(Exception):
@@ -93,32 +67,6 @@ DEFAULT_MAX_CONCURRENCY = 2  # max_concurrency: requests in flight at once
 class StreamUnavailableError(FatalAPIError):
     """403 or 404: the company's Tripletex package or the token's entitlements do not
     cover this endpoint. The stream is skipped for that company with one warning."""
-
-
-class AbandonedError(Exception):
-    """A request sent ahead is no longer wanted: its walk has ended."""
-
-
-def abandon(futures: Iterable[Future[requests.Response]], done: threading.Event) -> None:
-    """Cancel requests sent ahead that have not started; those under way stop before
-    their next try."""
-    done.set()
-    for future in futures:
-        future.cancel()
-
-
-class FullPagePaginator(OffsetPaginator):
-    """`from`/`count` paging that stops at the first page shorter than `count`.
-
-    `fullResultSize` cannot decide this: while pages remain it reads from+count+1.
-    """
-
-    def has_more(self, response: requests.Response) -> bool:
-        return len(page_values(response)) >= self.page_size
-
-    def token_after(self, pages: int) -> int:
-        """The `from` of the page that many pages after the next one."""
-        return int(self.current_value) + pages * self.page_size
 
 
 class TripletexStream(RESTStream[int]):
@@ -198,7 +146,7 @@ class TripletexStream(RESTStream[int]):
         return params
 
     def parse_response(self, response: requests.Response) -> Iterable[dict[str, t.Any]]:
-        return map(_decoder.decode, page_values(response))
+        return map(decoder.decode, page_values(response))
 
     # Paging, with pages requested ahead
 

@@ -13,8 +13,9 @@ import typing as t
 from datetime import timedelta
 from functools import cache, cached_property
 
-from tap_tripletex.client import TripletexStream, payload
+from tap_tripletex.client import TripletexStream
 from tap_tripletex.idset import IdSet
+from tap_tripletex.pages import payload
 from tap_tripletex.resources import BY_NAME, RESOURCES, Resource
 from tap_tripletex.timeutil import oslo_today
 
