@@ -1,4 +1,5 @@
-"""The one base stream: auth, paging, request shaping and error policy."""
+"""The one base stream: auth, paging, request shaping and replication (its error
+policy is in errorpolicy.py)."""
 
 from __future__ import annotations
 
@@ -7,22 +8,19 @@ import typing as t
 from collections import deque
 from datetime import date, datetime, timedelta, timezone
 from functools import cached_property
-from http import HTTPStatus
 from importlib import resources as importlib_resources
 
-import msgspec
 import requests
-from singer_sdk import RESTStream, SchemaDirectory, StreamSchema
-from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
+from singer_sdk import SchemaDirectory, StreamSchema
+from singer_sdk.exceptions import FatalAPIError
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.streams.rest import PageContext
 
 from tap_tripletex.companies import CompanyAccessError
-from tap_tripletex.errors import (
-    GaveUpError,
-    api_error_fields,
-    describe_api_error,
-    describe_exception,
+from tap_tripletex.errorpolicy import (
+    ErrorPolicy,
+    ResultSetTooLargeError,
+    StreamUnavailableError,
 )
 from tap_tripletex.pages import (
     AbandonedError,
@@ -31,7 +29,6 @@ from tap_tripletex.pages import (
     decoder,
     page_values,
 )
-from tap_tripletex.ratelimit import RateLimitedError
 from tap_tripletex.replication import change_floor, last_change, utc_iso, window_start
 from tap_tripletex.timeutil import date_windows, oslo_today, parse_start
 
@@ -48,28 +45,10 @@ if t.TYPE_CHECKING:
 SCHEMAS = SchemaDirectory(importlib_resources.files("tap_tripletex") / "schemas")
 
 
-class SessionRejectedError(Exception):
-    """401 on a data call: the session is renewed once and the request retried."""
-
-    def __init__(self, response: requests.Response) -> None:
-        super().__init__(f"HTTP {response.status_code}")
-        self.response = response
-
-
-class ResultSetTooLargeError(FatalAPIError):
-    """422 code 23000: the query matches more than Tripletex will answer."""
-
-
-RESULT_SET_TOO_LARGE = 23000
 DEFAULT_MAX_CONCURRENCY = 2  # max_concurrency: requests in flight at once
 
 
-class StreamUnavailableError(FatalAPIError):
-    """403 or 404: the company's Tripletex package or the token's entitlements do not
-    cover this endpoint. The stream is skipped for that company with one warning."""
-
-
-class TripletexStream(RESTStream[int]):
+class TripletexStream(ErrorPolicy):
     """A Tripletex list endpoint, configured by one `Resource` table entry."""
 
     schema = StreamSchema(SCHEMAS)
@@ -378,112 +357,9 @@ class TripletexStream(RESTStream[int]):
         state["replication_key_value"] = last_day
         self._tap_ref.state_writer.write_state(self.tap_state)
 
-    # Error policy
-
-    def request_decorator(self, func: t.Callable) -> t.Callable:
-        """Pace requests by the rate limit; wait out 429s (bounded by
-        `rate_limit_max_wait`); retry transient failures with backoff (`max_retries`);
-        renew a rejected session once. A failed page is requested again, never skipped.
-        """
-        limiter = self.session.limiter
-
-        def paced(request: requests.PreparedRequest, context: Context | None) -> t.Any:
-            with limiter.slot():
-                return func(request, context)
-
-        retrying = super().request_decorator(paced)
-
-        def send(request: requests.PreparedRequest, context: Context | None) -> t.Any:
-            renewed, refusals, waited = False, 0, 0.0
-            while True:
-                try:
-                    return retrying(request, context)
-                except RateLimitedError as refused:
-                    waited += limiter.refused(
-                        refused.response, attempt=refusals, waited=waited, what=self.name
-                    )
-                    refusals += 1
-                except SessionRejectedError as rejected:
-                    if renewed:  # a second 401 in a row, on a fresh session
-                        raise CompanyAccessError(
-                            int((context or {}).get("company_id") or 0),
-                            describe_api_error(rejected.response, self.session.secrets),
-                        ) from None
-                    renewed = True
-                    self.session.reject(request)
-                except (RetriableAPIError, requests.RequestException, OSError) as failed:
-                    raise GaveUpError(
-                        f"{self.name}: gave up after {self.backoff_max_tries()} tries "
-                        f"({self._failure(failed)}); raise max_retries or try again later"
-                    ) from None
-
-        return send
-
-    @property
-    def timeout(self) -> int:
-        return int(self.session.timeout)
-
-    def backoff_max_tries(self) -> int:
-        return self.session.retry.tries
-
     def get_replication_key_signpost(self, context: Context | None = None) -> t.Any:
         """The first thing the SDK asks at the start of a stream's sync, before any
         output: the tap checks tokens, api_url and company access here, once, so a
         setting at fault is reported alone (the SDK logs errors inside a sync)."""
         self._tap_ref.preflight()
         return super().get_replication_key_signpost(context)
-
-    def backoff_wait_generator(self) -> t.Generator[float, None, None]:
-        return self.session.retry.waits()
-
-    def backoff_jitter(self, value: float) -> float:
-        return self.session.retry.jitter(value)
-
-    def validate_response(self, response: requests.Response) -> None:
-        self.session.limiter.observe(response)
-        status = response.status_code
-        if status == HTTPStatus.UNAUTHORIZED:
-            raise SessionRejectedError(response)
-        if status == HTTPStatus.TOO_MANY_REQUESTS:
-            raise RateLimitedError(response)
-        if status >= 500:
-            raise RetriableAPIError(self.response_error_message(response), response)
-        if status == HTTPStatus.UNPROCESSABLE_ENTITY and (
-            api_error_fields(response).get("code") == RESULT_SET_TOO_LARGE
-        ):
-            raise ResultSetTooLargeError(self.response_error_message(response))
-        if status in (HTTPStatus.FORBIDDEN, HTTPStatus.NOT_FOUND):
-            raise StreamUnavailableError(
-                f"{describe_api_error(response, self.session.secrets)}: company_id "
-                f"{self._company_id} may not read this (a module the company lacks, or an "
-                f"entitlement the employee token lacks); deselect the stream {self.name} "
-                "or grant access"
-            )
-        if status >= 400:
-            raise FatalAPIError(self.response_error_message(response))
-        try:
-            page_values(response)
-        except msgspec.DecodeError:
-            # A cut-off or non-JSON body: the page is requested again, never skipped.
-            raise RetriableAPIError(
-                f"{self.name}: unparsable response body (HTTP {status}, "
-                f"{response.headers.get('Content-Type') or 'no content type'})",
-                response,
-            ) from None
-
-    def response_error_message(self, response: requests.Response) -> str:
-        return f"{self.name}: {describe_api_error(response, self.session.secrets)}"
-
-    def _failure(self, exc: BaseException) -> str:
-        if isinstance(exc, RetriableAPIError):
-            return str(exc).removeprefix(f"{self.name}: ")
-        return describe_exception(exc, self.session.secrets)
-
-    def backoff_handler(self, details: t.Any) -> None:
-        self.logger.warning(
-            "%s: retrying in %.1fs after try %d (%s)",
-            self.name,
-            details.get("wait") or 0,
-            details.get("tries") or 0,
-            self._failure(details.get("exception")),
-        )
