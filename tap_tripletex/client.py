@@ -16,6 +16,7 @@ from singer_sdk.exceptions import FatalAPIError
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.streams.rest import PageContext
 
+from tap_tripletex import fieldsparam
 from tap_tripletex.companies import CompanyAccessError
 from tap_tripletex.errorpolicy import (
     ErrorPolicy,
@@ -30,7 +31,7 @@ from tap_tripletex.pages import (
     page_values,
 )
 from tap_tripletex.replication import change_floor, last_change, utc_iso, window_start
-from tap_tripletex.timeutil import date_windows, oslo_today, parse_start
+from tap_tripletex.timeutil import date_windows, month_windows, oslo_today, parse_start
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -93,18 +94,35 @@ class TripletexStream(ErrorPolicy):
 
     @cached_property
     def fields_param(self) -> str:
-        """`fields`: `*` when every property is selected, else the selected names.
+        """`fields`: `*` when every property is selected, else the selected properties,
+        each relation as its `{id, url}` stub (see fieldsparam); only `id` when the
+        stream is read just for its children. `expanded_properties` come whole.
 
         `changes` is only returned when asked for; change-time streams need it.
         """
-        derived = {"company_id", "last_changed_at"}
-        names = [n for n in self.schema["properties"] if n not in derived]
-        selected = [n for n in names if self.mask.get(("properties", n), True)]
-        if len(selected) == len(names):
-            return "*,changes" if self.resource.changed_since else "*"
-        if self.resource.changed_since and "changes" not in selected:
-            selected.append("changes")
-        return ",".join(selected)
+        expanded = self.expanded_properties
+        derived = {"company_id", "last_changed_at", self.resource.parent_key, self.ref_key}
+        props = {k: v for k, v in self.schema["properties"].items() if k not in derived}
+        selected = {k: v for k, v in props.items() if self.mask.get(("properties", k), True)}
+        if not self.selected:
+            own = "id"
+        elif len(selected) == len(props):
+            own = "*,changes" if self.resource.changed_since else "*"
+        else:
+            if self.resource.changed_since:
+                selected.setdefault("changes", props["changes"])
+            own = fieldsparam.explicit({k: v for k, v in selected.items() if k not in expanded})
+        return ",".join([own, *(f"{prop}(*)" for prop in expanded)])
+
+    @property
+    def expanded_properties(self) -> list[str]:
+        """Properties asked for whole (`lines(*)`): the lines of inline children."""
+        return []
+
+    @property
+    def ref_key(self) -> str | None:
+        """`<relation>_id`, the id of `Resource.id_of` on records without an id."""
+        return f"{self.resource.id_of}_id" if self.resource.id_of else None
 
     def get_new_paginator(self) -> FullPagePaginator:
         return FullPagePaginator(start_value=0, page_size=int(self.config["page_size"]))
@@ -215,11 +233,18 @@ class TripletexStream(ErrorPolicy):
 
     # Reading and replication
 
+    @property
+    def emit_activate_version_messages(self) -> bool:
+        """Never from the SDK, which sends ACTIVATE_VERSION before the first record: the
+        run's ReadPlan sends it after a whole read completed (readplan.py)."""
+        return False
+
     def get_records(self, context: Context | None) -> Iterable[dict[str, t.Any]]:
         context = dict(context or {})
         self._company_id = company_id = int(context["company_id"])
-        companies = self._tap_ref.companies
+        companies, plan = self._tap_ref.companies, self._tap_ref.plan
         if company_id in companies.failures or company_id in self._unavailable:
+            plan.skipped(self, company_id)
             return
         if self.resource.date_params:
             records = self._read_date_windows(context)
@@ -228,20 +253,32 @@ class TripletexStream(ErrorPolicy):
         else:
             records = self.request_records(context)
         flatten_nulls = self.flattened_objects
+        ref, ref_key = self.resource.id_of, self.ref_key
         try:
             for record in records:
                 record["company_id"] = company_id
+                if ref and ref_key:
+                    record[ref_key] = (record.get(ref) or {}).get("id")
                 for prop in flatten_nulls:
                     if record.get(prop) is None:
                         record[prop] = {}
                 yield record
         except CompanyAccessError as error:
+            plan.skipped(self, company_id)
             if not companies.several:
                 raise
             companies.fail(error)
+            return
         except StreamUnavailableError as error:
+            plan.skipped(self, company_id)
             self._unavailable.add(company_id)
             self.logger.warning("%s: skipped for company_id %d: %s", self.name, company_id, error)
+            return
+        except Exception:  # the run fails here: its output still ends with its last STATE
+            self._tap_ref.close_output()
+            raise
+        if self.parent_stream_type is None:  # a child's read ends with its parent's
+            plan.partition_done(self, company_id)
 
     @cached_property
     def flattened_objects(self) -> list[str]:
@@ -271,8 +308,12 @@ class TripletexStream(ErrorPolicy):
 
     def _read_changed(self, context: dict) -> Iterable[dict[str, t.Any]]:
         """Changed since the bookmark: asked of the server, and checked here too,
-        because `changedSince` has been seen ignored."""
-        bookmark = self._bookmark(context)
+        because `changedSince` has been seen ignored. A whole read asks for everything."""
+        plan = self._tap_ref.plan
+        whole = plan.reads_whole(self)
+        if whole:
+            plan.whole_read_from(self, context["company_id"])  # a change-time read restarts
+        bookmark = None if whole else self._bookmark(context)
         floor = None
         if bookmark:
             context["changed_since"], floor = change_floor(bookmark)
@@ -296,12 +337,16 @@ class TripletexStream(ErrorPolicy):
     def _read_date_windows(self, context: dict) -> Iterable[dict[str, t.Any]]:
         """Window by window from the bookmark less the lookback through today (Oslo),
         checkpointing the bookmark after each completed window."""
-        start = window_start(
-            self._bookmark(context),
-            parse_start(str(self.config["start_date"])),
-            int(self.config["lookback_days"]),
-        )
-        windows = deque(date_windows(start, oslo_today(), int(self.config["window_days"])))
+        plan, first = self._tap_ref.plan, parse_start(str(self.config["start_date"]))
+        if plan.reads_whole(self):
+            start = plan.whole_read_from(self, context["company_id"]) or first
+        else:
+            start = window_start(self._bookmark(context), first, int(self.config["lookback_days"]))
+        today = oslo_today()
+        if self.resource.monthly:
+            windows = deque(month_windows(start, today))
+        else:
+            windows = deque(date_windows(start, today, int(self.config["window_days"])))
         heads: deque[Future[requests.Response]] = deque()  # first pages of the next windows
         self._heads_ahead = 0
         done = threading.Event()
@@ -315,7 +360,7 @@ class TripletexStream(ErrorPolicy):
                 head = heads.popleft()
                 self._heads_ahead = len(heads)
                 yield from self._read_window(context, first, end, head)
-                self._checkpoint(context, (end - timedelta(days=1)).isoformat())
+                self._checkpoint(context, min(end - timedelta(days=1), today).isoformat())
         finally:
             abandon(heads, done)
             self._heads_ahead = 0
@@ -351,15 +396,23 @@ class TripletexStream(ErrorPolicy):
         if not (self.replication_key and self.selected):
             return
         state = self.get_context_state({"company_id": context["company_id"]})
-        if str(state.get("replication_key_value") or "") >= last_day:
-            return  # a lookback window behind the bookmark
-        state["replication_key"] = self.replication_key
-        state["replication_key_value"] = last_day
-        self._tap_ref.state_writer.write_state(self.tap_state)
+        moved = self._tap_ref.plan.window_done(self, state, last_day)
+        if str(state.get("replication_key_value") or "") < last_day:  # not a lookback window
+            state["replication_key"] = self.replication_key
+            state["replication_key_value"] = last_day
+            moved = True
+        if moved:
+            self._tap_ref.state_writer.write_state(self.tap_state)
 
     def get_replication_key_signpost(self, context: Context | None = None) -> t.Any:
         """The first thing the SDK asks at the start of a stream's sync, before any
-        output: the tap checks tokens, api_url and company access here, once, so a
-        setting at fault is reported alone (the SDK logs errors inside a sync)."""
-        self._tap_ref.preflight()
+        output: the run begins here (Tap.begin_run: checks and plan), once."""
+        self._tap_ref.begin_run()
         return super().get_replication_key_signpost(context)
+
+    def finalize_state_progress_markers(self, state: dict | None = None) -> None:
+        """As the SDK's, and the stream's output ends with a STATE, even when the SDK
+        left out one equal to the one before (so the run's output ends with one)."""
+        super().finalize_state_progress_markers(state)
+        if self.parent_stream_type is None:
+            self._tap_ref.close_output()

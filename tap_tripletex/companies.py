@@ -28,7 +28,9 @@ def failed_companies() -> tuple[str, bool] | None:
     if not _FAILED_RUNS:
         return None
     summary = "; ".join(run.failure_summary() for run in _FAILED_RUNS)
-    return summary, not all(run.allow_failures for run in _FAILED_RUNS)
+    # allow_company_failures lets some companies fail, never all: that run read nothing.
+    fatal = any(not run.allow_failures or run.none_completed for run in _FAILED_RUNS)
+    return summary, fatal
 
 
 class CompanyAccessError(ConfigError):
@@ -79,6 +81,10 @@ class Companies:
     @property
     def allow_failures(self) -> bool:
         return bool(self._config.get("allow_company_failures"))
+
+    @property
+    def none_completed(self) -> bool:
+        return len(self.failures) >= len(self.ids())
 
     def label(self, company_id: int) -> str:
         name = self.names.get(company_id)

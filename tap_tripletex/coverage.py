@@ -48,7 +48,6 @@ EXCLUDED: dict[str, str] = {
     "/project/orderline/query": _SEARCH,
     "/project/subcontract/query": _SEARCH,
     "/supplierCustomer/search": _SEARCH,
-    "/balanceSheet": _REPORT,
     "/ledger": _REPORT,
     "/ledger/openPost": _REPORT + " (or ledger_posting_open_post)",
     "/inventory/inventories": "stock report per product over a chosen period, without ids",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
 import threading
 import traceback
@@ -24,6 +25,19 @@ class ConfigError(Exception):
 
 class GaveUpError(FatalAPIError):
     """A transient failure outlasted every retry."""
+
+
+class Interrupted(BaseException):
+    """SIGINT or SIGTERM: the run stops where it is, as a failure (exit 128 + signal).
+    A BaseException, like KeyboardInterrupt, so that no `except Exception` holds it up."""
+
+    def __init__(self, signum: int, close_output: t.Callable[[], None]) -> None:
+        name = signal.Signals(signum).name
+        super().__init__(
+            f"interrupted by {name}: the run stopped before it completed; its last STATE resumes it"
+        )
+        self.signum = signum
+        self.close_output = close_output
 
 
 # Every secret this process has seen (tokens as given and as they appear URL-encoded),

@@ -37,7 +37,8 @@ class Resource:
     `changed_since` endpoint is incremental on the latest entry of its `changes`
     history; anything else is read whole each run. `as_of` names a required date
     parameter set to tomorrow: the state as of today. `params` are fixed query
-    parameters. Records are keyed by `company_id` plus `key`.
+    parameters. Records are keyed by `company_id` plus `key`; a record without an id of
+    its own may be keyed by the id of a relation (`id_of`), which the tap adds to it.
     """
 
     path: str
@@ -54,6 +55,9 @@ class Resource:
     single: bool = False
     component: str | None = None  # record schema, when the path cannot tell it
     alias: str | None = None  # a name the path rule cannot give
+    sorting: str | None = None  # `sorting` where the key is not the API's own (default: key)
+    id_of: str | None = None  # a relation whose id each record carries as `<id_of>_id`
+    monthly: bool = False  # date windows are calendar months (a record per month)
 
     @property
     def name(self) -> str:
@@ -103,6 +107,8 @@ RESOURCES: tuple[Resource, ...] = (
     Core("/ledger/voucher", _DATES, "date"),
     Core("/ledger/posting", _DATES, "date"),
     Core("/supplierInvoice", _INVOICE_DATES, "invoiceDate"),
+    Core("/balanceSheet", _DATES, "startDate", key=("account_id", "startDate"),
+         sorting="account.id", id_of="account", monthly=True),
     Core("/timesheet/entry", _DATES, "date"),
     Core("/order/orderline", alias="order_line", component="OrderLine",
          parents=("order", "invoice"), inline="orderLines"),

@@ -186,6 +186,13 @@ def generate_one(spec: Schema, r: Resource) -> Schema:
             r.parent_key: dict(PARENT_ID),
             **props,
         }
+    if r.id_of:  # the key of a record without an id: its relation's id, next to company_id
+        props = schema["properties"]
+        schema["properties"] = {
+            "company_id": props.pop("company_id"),
+            f"{r.id_of}_id": {"type": ["integer", "null"], "description": f"The id of `{r.id_of}`."},
+            **props,
+        }
     # Tripletex sends `changes` only when asked; the tap asks where it replicates by it.
     if r.changed_since:
         schema["properties"]["last_changed_at"] = dict(LAST_CHANGED_AT)

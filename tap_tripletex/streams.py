@@ -35,7 +35,7 @@ class ListStream(TripletexStream):
 
     def get_url_params(self, context: Context | None, next_page_token: int | None) -> dict:
         params = super().get_url_params(context, next_page_token)
-        params["sorting"] = ",".join(self.resource.key)
+        params["sorting"] = self.resource.sorting or ",".join(self.resource.key)
         params.update(self.resource.params)
         if self.resource.as_of:  # the state as of today: the parameter's end is exclusive
             params[self.resource.as_of] = (oslo_today() + timedelta(days=1)).isoformat()
@@ -63,11 +63,9 @@ class ParentStream(TripletexStream):
             }
         )
 
-    @cached_property
-    def fields_param(self) -> str:
-        # Read only for the children when not selected itself: their ids are enough.
-        own = super().fields_param if self.selected else "id"
-        return ",".join([own, *(f"{prop}(*)" for prop in self.inline_properties)])
+    @property
+    def expanded_properties(self) -> list[str]:
+        return self.inline_properties
 
     def get_records(self, context: Context | None) -> Iterable[Record]:
         """Keep each record's expanded lines for the inline children, which read them
@@ -95,19 +93,6 @@ class _ChildMixin(TripletexStream):
     def __init__(self, tap: TapTripletex, resource: Resource) -> None:
         super().__init__(tap, resource)
         self.state_partitioning_keys = ["company_id"]
-        self._version_sent = False
-
-    @property
-    def emit_activate_version_messages(self) -> bool:
-        """Once per run (the SDK syncs a child once per parent record), and never
-        below an incremental parent: those runs read only some parents' children."""
-        if self._version_sent or not super().emit_activate_version_messages:
-            return False
-        parents = [self._tap_ref.streams[name] for name in self.resource.parents]
-        if any(parent.replication_key for parent in parents):
-            return False
-        self._version_sent = True
-        return True
 
 
 class ChildStream(_ChildMixin, ListStream):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import sys
+import threading
 import typing as t
 from concurrent.futures import ThreadPoolExecutor
 
@@ -15,7 +18,13 @@ from tap_tripletex.auth import TripletexSession
 from tap_tripletex.client import DEFAULT_MAX_CONCURRENCY, TripletexStream
 from tap_tripletex.companies import Companies, failed_companies
 from tap_tripletex.configcheck import TOKENS, check_config
-from tap_tripletex.errors import ConfigError, exit_with_error, redact, register_secrets
+from tap_tripletex.errors import (
+    ConfigError,
+    Interrupted,
+    exit_with_error,
+    redact,
+    register_secrets,
+)
 from tap_tripletex.memory import tune_allocator
 from tap_tripletex.output import TapWriter
 from tap_tripletex.ratelimit import (
@@ -25,6 +34,7 @@ from tap_tripletex.ratelimit import (
     DEFAULT_RETRY_BACKOFF,
     DEFAULT_TIMEOUT,
 )
+from tap_tripletex.readplan import DEFAULT_FULL_READ_INTERVAL_DAYS, ReadPlan
 from tap_tripletex.streams import build_streams
 
 DEFAULT_START_DATE = "2000-01-01"
@@ -156,8 +166,21 @@ class TapTripletex(Tap):
             default=True,
             title="Emit ACTIVATE_VERSION",
             description=(
-                "Full-table streams send ACTIVATE_VERSION after each complete read, so "
-                "targets can drop rows deleted in Tripletex (its lists never show deletions)."
+                "After a read that returned every row of a stream, for every company of "
+                "the run, send ACTIVATE_VERSION, so targets can drop rows deleted in "
+                "Tripletex (its lists never show deletions). Never before the records, "
+                "never after a failed or partial read."
+            ),
+        ),
+        th.Property(
+            "full_read_interval_days",
+            th.IntegerType(minimum=0),
+            default=DEFAULT_FULL_READ_INTERVAL_DAYS,
+            title="Full read interval (days)",
+            description=(
+                "Incremental streams (date ranges, change time) are read whole, from "
+                "start_date, when their last whole read for a company is older than this, "
+                "so deletions reach the target. 0: only on a first run or --full-refresh."
             ),
         ),
         th.Property(
@@ -233,6 +256,23 @@ class TapTripletex(Tap):
             max_workers=int(self.config.get("max_concurrency", DEFAULT_MAX_CONCURRENCY)),
             thread_name_prefix="tripletex",
         )
+        assert isinstance(self.message_writer, TapWriter)
+        self.plan = ReadPlan(self, self.message_writer)
+        # The SDK's handlers exit 0 on SIGTERM, and write STATE from inside the handler,
+        # where it can cut into a message being written: a killed run is a failure.
+        if threading.current_thread() is threading.main_thread():
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(signum, self._interrupt)
+
+    def _interrupt(self, signum: int, frame: t.Any) -> None:
+        """Stop the run where it is; main() ends its output with the last STATE."""
+        raise Interrupted(signum, self.close_output)
+
+    def close_output(self) -> None:
+        """End the output with a STATE (some targets keep only a state that follows the
+        last record), unless it already ends with one."""
+        assert isinstance(self.message_writer, TapWriter)
+        self.message_writer.end_with_state(self.state)
 
     def setup_mapper(self) -> None:
         """As the SDK's, but a deselected stream is mapped with its whole schema.
@@ -262,8 +302,14 @@ class TapTripletex(Tap):
             self._session = TripletexSession.from_config(self.config)
         return self._session
 
-    def preflight(self) -> None:
-        """Check the tokens, api_url and company access once, before any stream output."""
+    def begin_run(self) -> None:
+        """Before any stream output: check the tokens, api_url and company access (so a
+        setting at fault is reported alone), and plan which streams are read whole.
+
+        The SDK's `sync_all` is final and has no hook before its first stream; each
+        stream calls this first (client.py, `get_replication_key_signpost`), and the
+        first call does the work.
+        """
         if self._checked:
             return
         self._checked = True
@@ -271,6 +317,7 @@ class TapTripletex(Tap):
         ids = self.company_ids()
         if not self.companies.several and self.config.get("company_id"):
             self.session.check_company(ids[0])
+        self.plan.begin(self.companies, self.state)
 
     @property
     def companies(self) -> Companies:
@@ -292,6 +339,11 @@ def main() -> None:
     tune_allocator()
     try:
         TapTripletex.cli()
+    except Interrupted as signalled:
+        with contextlib.suppress(Exception):  # the target may be gone
+            signalled.close_output()
+        print(f"tap-tripletex: error: {signalled}", file=sys.stderr)
+        sys.exit(128 + signalled.signum)
     except Exception as exc:  # one line; a traceback only when debugging
         exit_with_error(exc)
     except SystemExit as done:

@@ -40,3 +40,14 @@ def date_windows(first: date, last: date, days: int) -> list[tuple[date, date]]:
         windows.append((start, stop))
         start = stop
     return windows
+
+
+def month_windows(first: date, last: date) -> list[tuple[date, date]]:
+    """The calendar months from `first`'s through `last`'s, as [1st, next 1st) windows."""
+    windows = []
+    start = first.replace(day=1)
+    while start <= last:
+        stop = (start + timedelta(days=32)).replace(day=1)
+        windows.append((start, stop))
+        start = stop
+    return windows

@@ -7,14 +7,14 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import msgspec
 
-from tap_tripletex.resources import BY_NAME
-from tap_tripletex.simulator import data
+from tap_tripletex.resources import BY_NAME, RESOURCES, Resource
+from tap_tripletex.simulator import balances, data
 from tap_tripletex.simulator.auth import Sessions
 from tap_tripletex.simulator.clock import oslo_now, oslo_today, parse_date, timestamp
 from tap_tripletex.simulator.errors import Reply
@@ -154,8 +154,22 @@ class Simulator:
         dataset = self.dataset(company_id)
         if stream_name not in dataset.tables and BY_NAME[stream_name].single:
             return [self.company(dataset.company_id)]  # GET /company/{id}
+        if stream_name == "balance_sheet":
+            return self.balance_sheet(company_id)
         table = dataset.tables[stream_name]
         return [table.record(pos, with_changes) for pos in range(len(table))]
+
+    def balance_sheet(self, company_id: int | None = None) -> list[dict[str, Any]]:
+        """`/balanceSheet` month by month, from the first posting's month through today's."""
+        dataset = self.dataset(company_id)
+        days = [day for day, _, _ in balances.movements(dataset)]
+        found: list[dict[str, Any]] = []
+        month = date.fromordinal(min(days)).replace(day=1) if days else self.today
+        while days and month <= self.today:
+            following = (month + timedelta(days=32)).replace(day=1)
+            found += balances.rows(dataset, month, following)
+            month = following
+        return found
 
     def parent_ids(self, stream_name: str, company_id: int | None = None) -> dict[int, int]:
         """A child stream's record id -> its parent's id."""
@@ -213,6 +227,55 @@ class Simulator:
             history.append(self._change("UPDATE", dataset))
             table.replace(pos, record, history, self._date_ord(stream, record))
         return record
+
+    def delete(self, stream: str, id: int, company_id: int | None = None) -> list[tuple[str, int]]:
+        """Delete a record as Tripletex does, with what goes with it: a voucher's
+        postings, the lines of an order or of any parent (invoices drop the lines and
+        the order they listed). Returns every (stream, id) removed. The balance sheet
+        is computed from the postings left."""
+        dataset = self.dataset(company_id)
+        removed = [(stream, id)]
+        table = dataset.tables[stream]
+        with table.lock:
+            pos = table.position(id)
+            if pos is None:
+                raise KeyError(f"{stream} {id} not found")
+            table.delete(pos)
+        if stream == "ledger_voucher":
+            postings = dataset.tables["ledger_posting"]
+            for record in [postings.record(p) for p in range(len(postings))]:
+                if (record.get("voucher") or {}).get("id") == id:
+                    removed += self.delete("ledger_posting", record["id"], company_id)
+        for child in [r for r in RESOURCES if stream in r.parents and r.name in dataset.tables]:
+            lines = dataset.tables[child.name]
+            mine = [cid for cid, p in zip(lines.ids, lines.parents or (), strict=False) if p == id]
+            for line_id in mine:
+                removed += self.delete(child.name, line_id, company_id)
+            if child.inline and mine:
+                self._drop_references(dataset, child, {stream: {id}, child.name: set(mine)})
+        return removed
+
+    def _drop_references(
+        self, dataset: data.Dataset, child: Resource, gone: dict[str, set[int]]
+    ) -> None:
+        """Other parents of deleted lines (an invoice of a deleted order) stop listing
+        them, and the parent they came from."""
+        for other in child.parents[1:]:
+            table = dataset.tables.get(other)
+            if table is None:
+                continue
+            for pos in range(len(table)):
+                record = table.record(pos)
+                kept = {
+                    prop: [x for x in items if x.get("id") not in ids]
+                    for prop, ids in (
+                        (str(child.inline), gone[child.name]),
+                        (f"{child.parents[0]}s", gone[child.parents[0]]),
+                    )
+                    if isinstance(items := record.get(prop), list)
+                }
+                if any(len(kept[p]) != len(record[p]) for p in kept):
+                    self.update(other, record["id"], kept, dataset.company_id)
 
     def _change(self, kind: str, dataset: data.Dataset) -> dict[str, Any]:
         employee = self.employee_id(dataset.company_id)

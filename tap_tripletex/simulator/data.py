@@ -112,9 +112,13 @@ class Dataset:
         return self._paths.get(path)
 
 
+# Computed from other tables when asked (simulator/balances.py), not stored.
+DERIVED = {"/balanceSheet"}
+
+
 def served(resource: Resource) -> bool:
     """Streams with a table of their own (the company itself is the simulator's)."""
-    return "{" not in resource.path
+    return "{" not in resource.path and resource.path not in DERIVED
 
 
 def build(
@@ -131,7 +135,7 @@ def build(
         for r in dated
         if r.name != "ledger_posting"
     }
-    specials = _related_columns(all_ids, all_dates)
+    specials = _related_columns(all_ids, all_dates, random.Random(f"{seed}:{company_id}:ledger"))
     for r in dated:
         if r.name not in all_dates:
             all_dates[r.name] = plan.dates(rngs[r.name], counts[r.name], today_ord)
@@ -170,9 +174,10 @@ def _stub(name: str, rid: int) -> bytes:
 
 
 def _related_columns(
-    all_ids: dict[str, list[int]], all_dates: dict[str, list[int]]
+    all_ids: dict[str, list[int]], all_dates: dict[str, list[int]], rng: random.Random
 ) -> dict[str, dict[str, tuple[Column, list[float] | None]]]:
-    """Postings belong to vouchers: same date, voucher stub, voucher lists its postings."""
+    """Postings belong to vouchers: same date, voucher stub, voucher lists its postings.
+    Every posting has an account and an amount, and a voucher's amounts sum to zero."""
     if "ledger_posting" not in all_ids or "ledger_voucher" not in all_ids:
         return {}
     posting_ids, voucher_ids = all_ids["ledger_posting"], all_ids["ledger_voucher"]
@@ -183,8 +188,20 @@ def _related_columns(
     for pos, parent in enumerate(owner):
         children[parent].append(_stub("ledger_posting", posting_ids[pos]))
     postings = [b'"postings":[' + b",".join(c) + b"]" for c in children]
+    accounts = all_ids.get("ledger_account") or [1]
+    account = [b'"account":' + _stub("ledger_account", rng.choice(accounts)) for _ in owner]
+    amounts = [round(rng.uniform(-60_000, 60_000), 2) for _ in owner]
+    first = 0  # a voucher's postings are contiguous; its last one balances it
+    for pos, parent in enumerate(owner):
+        if pos + 1 == len(owner) or owner[pos + 1] != parent:
+            amounts[pos] = -round(sum(amounts[first:pos]), 2)
+            first = pos + 1
     return {
-        "ledger_posting": {"voucher": ([b'"voucher":' + stubs[v] for v in owner], None)},
+        "ledger_posting": {
+            "voucher": ([b'"voucher":' + stubs[v] for v in owner], None),
+            "account": (account, None),
+            "amount": ([b'"amount":' + _encode(a) for a in amounts], None),
+        },
         "ledger_voucher": {"postings": (postings, [float(len(c)) for c in children])},
     }
 

@@ -86,20 +86,43 @@ def is_plain(tree: Tree) -> bool | None:
 
 
 def apply(node: Any, tree: Tree | None, resolve: Resolver | None = None) -> Any:
-    """The parts of `node` selected by `tree` (None selects all but `changes`)."""
+    """The parts of `node` selected by `tree` (None selects all but `changes`).
+
+    As real Tripletex does, a relation named bare (`fields=id,account`) comes back as
+    the whole related object, not its `{id, url}` stub; `*` leaves relations stubs.
+    """
     if tree is None or node is None:
         return node
     if isinstance(node, list):
         return [apply(item, tree, resolve) for item in node]
     if not isinstance(node, dict):
         return node
-    if resolve is not None and set(node) == {"id", "url"} and set(tree) - {"id", "url"}:
-        node = resolve(node) or node
+    if is_stub(node) and set(tree) - {"id", "url"}:
+        node = whole(node, resolve)
     everything = "*" in tree
     out = {}
     for name, sub in node.items():
         if name in tree:
-            out[name] = apply(sub, tree[name], resolve)
+            named = tree[name]
+            out[name] = apply(sub, named, resolve) if named is not None else expand(sub, resolve)
         elif everything and name != "changes":
             out[name] = sub
     return out
+
+
+def is_stub(node: Any) -> bool:
+    return isinstance(node, dict) and set(node) == {"id", "url"}
+
+
+def expand(node: Any, resolve: Resolver | None) -> Any:
+    """A property named bare: relations in it (or it, if one) come back whole."""
+    if isinstance(node, list):
+        return [expand(item, resolve) for item in node]
+    return whole(node, resolve) if is_stub(node) else node
+
+
+def whole(stub: dict[str, Any], resolve: Resolver | None) -> dict[str, Any]:
+    """The related object, as `*` gives it. One the simulator does not hold (an address,
+    say) still comes back as more than the stub, as it would from Tripletex."""
+    found = resolve(stub) if resolve is not None else None
+    return found if found is not None else {**stub, "version": 0}

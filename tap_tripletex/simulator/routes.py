@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from tap_tripletex.simulator import fields, listing
+from tap_tripletex.simulator import balances, fields, listing
 from tap_tripletex.simulator.errors import ApiError, Reply, bad_request, not_found, unauthorized
 
 if TYPE_CHECKING:
@@ -58,6 +58,8 @@ def dispatch(sim: Simulator, request: Request) -> Reply:
         if int(tail) not in (company_id, *sim.client_ids):
             raise not_found(f"Fant ikke {request.path}.")
         return value_reply(sim.company(int(tail)))
+    if path == balances.PATH:
+        return balances.reply(sim.dataset(company_id), request.params)
     return listing.handle(sim.dataset(company_id), path, request.params, request.headers)
 
 

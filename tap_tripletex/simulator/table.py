@@ -179,6 +179,18 @@ class Table:
                 self.metric[pos] = self.metric_fn(record)
             self._changed()
 
+    def delete(self, pos: int) -> None:
+        """Remove a record: lists never show it again (Tripletex reports no deletions)."""
+        with self.lock:
+            for column in (self.ids, self.blobs, self.changes, self.dates, self.metric):
+                if column is not None:
+                    del column[pos]
+            if self.parents is not None:
+                del self.parents[pos]
+            self.order = [p - (p > pos) for p in self.order if p != pos]
+            self._index = None
+            self._changed()
+
     def _changed(self) -> None:
         self.revision += 1
         self._cache.clear()

@@ -1,0 +1,129 @@
+"""`GET /balanceSheet`: the saldobalanse, computed from the company's postings.
+
+Per account with postings dated in `[dateFrom, dateTo)` (dateTo exclusive, as the spec
+says): `balanceIn` (every posting before `dateFrom`), `balanceChange` (the sum of the
+postings in the period) and `balanceOut`, with the period's `startDate` and exclusive
+`endDate`. Paged like any list, its `fullResultSize` as inexact. Deleted postings (and
+the postings of deleted vouchers) leave it at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+import msgspec
+
+from tap_tripletex.simulator import fields, listing
+from tap_tripletex.simulator.clock import parse_date
+from tap_tripletex.simulator.data import Dataset
+from tap_tripletex.simulator.errors import VALIDATION, ApiError, Reply, bad_request, invalid
+from tap_tripletex.simulator.values import HOST
+
+PATH = "/balanceSheet"
+PROPS = ("account", "balanceIn", "balanceChange", "balanceOut", "startDate", "endDate")
+SORTABLE = {"", "account", "account.id", "account.number"}
+Movement = tuple[int, int, float]  # (date ordinal, account id, amount)
+
+
+class _Posting(msgspec.Struct):
+    date: str | None = None
+    amount: float | None = None
+    account: dict[str, Any] | None = None
+
+
+_decode_posting = msgspec.json.Decoder(_Posting).decode
+_encode = msgspec.json.encode
+_cache: dict[tuple[int, int, int], list[Movement]] = {}
+
+
+def movements(dataset: Dataset) -> list[Movement]:
+    """Every posting as (date, account id, amount), cached per revision of the table."""
+    table = dataset.tables["ledger_posting"]
+    key = (id(dataset), id(table), table.revision)
+    if key not in _cache:
+        found = []
+        for blob in table.blobs:
+            posting = _decode_posting(blob)
+            day = parse_date(posting.date)
+            account = (posting.account or {}).get("id")
+            if day is not None and isinstance(account, int):
+                found.append((day.toordinal(), account, float(posting.amount or 0)))
+        _cache.clear()  # one dataset's revision at a time is enough
+        _cache[key] = found
+    return _cache[key]
+
+
+def rows(dataset: Dataset, low: date, high: date) -> list[dict[str, Any]]:
+    """The balance sheet for [low, high), one row per account with movements, by id."""
+    opening: dict[int, float] = {}
+    change: dict[int, float] = {}
+    first, end = low.toordinal(), high.toordinal()
+    for day, account, amount in movements(dataset):
+        if day < first:
+            opening[account] = opening.get(account, 0.0) + amount
+        elif day < end:
+            change[account] = change.get(account, 0.0) + amount
+    url = f"{HOST}/v2/ledger/account/"
+    return [
+        {
+            "account": {"id": account, "url": f"{url}{account}"},
+            "balanceIn": round(opening.get(account, 0.0), 2),
+            "balanceChange": round(change[account], 2),
+            "balanceOut": round(opening.get(account, 0.0) + change[account], 2),
+            "startDate": low.isoformat(),
+            "endDate": high.isoformat(),
+        }
+        for account in sorted(change)
+    ]
+
+
+def reply(dataset: Dataset, params: Mapping[str, str]) -> Reply:
+    missing = [name for name in ("dateFrom", "dateTo") if not params.get(name)]
+    if missing:
+        problems = [(name, "Kan ikke være null.") for name in missing]
+        raise ApiError(422, VALIDATION, "Validering feilet.", None, problems)
+    low, high = parse_date(params["dateFrom"]), parse_date(params["dateTo"])
+    if low is None:
+        raise invalid("dateFrom", "Ugyldig dato, forventet format YYYY-MM-DD.")
+    if high is None:
+        raise invalid("dateTo", "Ugyldig dato, forventet format YYYY-MM-DD.")
+    if low >= high:
+        raise invalid("dateTo", "dateTo må være etter dateFrom.")
+    sorting = params.get("sorting", "")
+    if sorting.lstrip("-") not in SORTABLE:
+        raise bad_request(f"Illegal field in sorting: {sorting}")
+    try:
+        tree = fields.parse(params.get("fields") or "*")
+        fields.check(tree, PROPS)
+    except fields.FieldsError as exc:
+        raise bad_request(str(exc)) from None
+    resolve = _accounts(dataset)
+    found = rows(dataset, low, high)  # by account id
+    if sorting.lstrip("-") == "account.number":
+        found.sort(key=lambda row: (resolve(row["account"]) or {}).get("number") or 0)
+    if sorting.startswith("-"):
+        found.reverse()
+    start = listing.integer(params, "from", 0)
+    count = listing.integer(params, "count", listing.DEFAULT_COUNT)
+    values = found[start : start + count]
+    more = start + len(values) < len(found)
+    envelope = {
+        "fullResultSize": start + len(values) + 1 if more else len(found),
+        "from": start,
+        "count": len(values),
+        "versionDigest": "'If-None-Match' header not specified",
+        "values": [fields.apply(v, tree, resolve) for v in values],
+    }
+    return Reply(200, _encode(envelope))
+
+
+def _accounts(dataset: Dataset) -> fields.Resolver:
+    table = dataset.tables["ledger_account"]
+
+    def resolve(stub: dict[str, Any]) -> dict[str, Any] | None:
+        pos = table.position(stub["id"]) if isinstance(stub.get("id"), int) else None
+        return table.record(pos) if pos is not None else None
+
+    return resolve
