@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from tap_tripletex.client import DEFAULT_MAX_CONCURRENCY
+from tap_tripletex.readahead import DEFAULT_MAX_CONCURRENCY
 from tap_tripletex.resources import BY_NAME, RESOURCES
 from tap_tripletex.simulator import Simulator
 

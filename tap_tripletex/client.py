@@ -1,5 +1,5 @@
-"""The one base stream: auth, paging, request shaping and replication (its error
-policy is in errorpolicy.py)."""
+"""The one base stream: auth, request shaping and replication (its paging with pages
+read ahead is in readahead.py, its error policy in errorpolicy.py)."""
 
 from __future__ import annotations
 
@@ -14,28 +14,18 @@ import requests
 from singer_sdk import SchemaDirectory, StreamSchema
 from singer_sdk.exceptions import FatalAPIError
 from singer_sdk.helpers.conform import TypeConformanceLevel
-from singer_sdk.streams.rest import PageContext
 
 from tap_tripletex import fieldsparam
 from tap_tripletex.companies import CompanyAccessError
-from tap_tripletex.errorpolicy import (
-    ErrorPolicy,
-    ResultSetTooLargeError,
-    StreamUnavailableError,
-)
-from tap_tripletex.pages import (
-    AbandonedError,
-    FullPagePaginator,
-    abandon,
-    decoder,
-    page_values,
-)
+from tap_tripletex.errorpolicy import ResultSetTooLargeError, StreamUnavailableError
+from tap_tripletex.pages import abandon
+from tap_tripletex.readahead import ReadAheadStream
 from tap_tripletex.replication import change_floor, last_change, utc_iso, window_start
 from tap_tripletex.timeutil import date_windows, month_windows, oslo_today, parse_start
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
-    from concurrent.futures import Future
+    from concurrent.futures import Executor, Future
 
     from singer_sdk.helpers.types import Auth, Context
 
@@ -46,10 +36,7 @@ if t.TYPE_CHECKING:
 SCHEMAS = SchemaDirectory(importlib_resources.files("tap_tripletex") / "schemas")
 
 
-DEFAULT_MAX_CONCURRENCY = 2  # max_concurrency: requests in flight at once
-
-
-class TripletexStream(ErrorPolicy):
+class TripletexStream(ReadAheadStream):
     """A Tripletex list endpoint, configured by one `Resource` table entry."""
 
     schema = StreamSchema(SCHEMAS)
@@ -66,8 +53,6 @@ class TripletexStream(ErrorPolicy):
         super().__init__(tap=tap, name=resource.name, path=resource.path)
         self.primary_keys = resource.primary_keys
         self._unavailable: set[int] = set()  # companies where the stream got 403/404
-        self._worker = threading.local()  # in a pool thread: `done` of the walk it serves
-        self._heads_ahead = 0  # first pages of later date windows requested, not yet read
         self.replication_key = "last_changed_at" if resource.changed_since else resource.date_field
 
     @property
@@ -77,6 +62,10 @@ class TripletexStream(ErrorPolicy):
     @property
     def session(self) -> TripletexSession:
         return self._tap_ref.session
+
+    @property
+    def request_pool(self) -> Executor:
+        return self._tap_ref.request_pool
 
     @property
     def authenticator(self) -> Auth:
@@ -124,9 +113,6 @@ class TripletexStream(ErrorPolicy):
         """`<relation>_id`, the id of `Resource.id_of` on records without an id."""
         return f"{self.resource.id_of}_id" if self.resource.id_of else None
 
-    def get_new_paginator(self) -> FullPagePaginator:
-        return FullPagePaginator(start_value=0, page_size=int(self.config["page_size"]))
-
     def get_url_params(self, context: Context | None, next_page_token: int | None) -> dict:
         params: dict[str, t.Any] = {
             "from": next_page_token or 0,
@@ -142,95 +128,6 @@ class TripletexStream(ErrorPolicy):
             params["changedSince"] = context["changed_since"]
         return params
 
-    def parse_response(self, response: requests.Response) -> Iterable[dict[str, t.Any]]:
-        return map(decoder.decode, page_values(response))
-
-    # Paging, with pages requested ahead
-
-    def request_records(self, context: Context | None) -> Iterable[dict[str, t.Any]]:
-        return self._walk(context)
-
-    def _walk(
-        self, context: Context | None, head: Future[requests.Response] | None = None
-    ) -> Iterator[dict[str, t.Any]]:
-        """Every record of one walk through a list, in order; `head` may hold its
-        first page, already requested."""
-        for response in self._pages(context, head):
-            yield from self.parse_response(response)
-
-    def _pages(
-        self, context: Context | None, head: Future[requests.Response] | None
-    ) -> Iterator[requests.Response]:
-        """The walk's pages in order. After a full page the next one surely exists and
-        is requested; after the n-th full page, up to n are requested ahead (at most
-        `max_concurrency`, less the later windows' first pages already requested), the
-        ones past the next a guess, dropped if past the end. Short lists so guess
-        nothing. A stopped walk cancels what it sent ahead."""
-        paginator = self.get_new_paginator()
-        done = threading.Event()
-        ahead = deque([head or self.fetch(context, paginator.current_value, done)])
-        full_pages = 0
-        with self.get_http_request_counter() as counter:
-            counter.with_context(context)
-            try:
-                while not paginator.finished:
-                    response = ahead.popleft().result()
-                    counter.increment()
-                    paginator.advance(response)
-                    full_pages += 1
-                    # Later windows' first pages, requested already, share the budget.
-                    depth = max(1, min(full_pages, self.max_concurrency - self._heads_ahead))
-                    while not paginator.finished and len(ahead) < depth:
-                        token = paginator.token_after(len(ahead))
-                        ahead.append(self.fetch(context, token, done))
-                    yield response
-            finally:
-                abandon(ahead, done)
-
-    def fetch(
-        self, context: Context | None, token: int | None, done: threading.Event
-    ) -> Future[requests.Response]:
-        """Send one page's request on the tap's request pool; once `done` is set, it
-        is dropped before its next try."""
-        page = PageContext(stream_context=context, next_page_token=token)
-        http = self.get_http_request(page=page)
-        request = self.build_prepared_request(
-            method=http.method,
-            url=http.url,
-            params=http.encode_params(),
-            headers=http.headers,
-            data=http.data,
-        )
-        return self._tap_ref.request_pool.submit(self._fetch, request, context, done)
-
-    def _fetch(
-        self, request: requests.PreparedRequest, context: Context | None, done: threading.Event
-    ) -> requests.Response:
-        self._worker.done = done
-        return self._sender(request, context)
-
-    @cached_property
-    def _sender(self) -> t.Callable[..., requests.Response]:
-        return self.request_decorator(self._send)
-
-    def _send(
-        self, request: requests.PreparedRequest, context: Context | None
-    ) -> requests.Response:
-        """One try, signed as the context's company with the session's current token
-        (a retry after renewal carries the new one)."""
-        if self._worker.done.is_set():
-            raise AbandonedError
-        company = self.session.for_company(int((context or {})["company_id"]))
-        response = self.requests_session.send(
-            company(request), timeout=self.timeout, allow_redirects=self.allow_redirects
-        )
-        self.validate_response(response)
-        return response
-
-    @property
-    def max_concurrency(self) -> int:
-        return int(self.config.get("max_concurrency", DEFAULT_MAX_CONCURRENCY))
-
     # Reading and replication
 
     @property
@@ -240,29 +137,16 @@ class TripletexStream(ErrorPolicy):
         return False
 
     def get_records(self, context: Context | None) -> Iterable[dict[str, t.Any]]:
+        """One company's records. A company refused (several companies) or a stream it
+        may not read is skipped; a company read to the end is reported to the plan."""
         context = dict(context or {})
         self._company_id = company_id = int(context["company_id"])
         companies, plan = self._tap_ref.companies, self._tap_ref.plan
         if company_id in companies.failures or company_id in self._unavailable:
             plan.skipped(self, company_id)
             return
-        if self.resource.date_params:
-            records = self._read_date_windows(context)
-        elif self.resource.changed_since:
-            records = self._read_changed(context)
-        else:
-            records = self.request_records(context)
-        flatten_nulls = self.flattened_objects
-        ref, ref_key = self.resource.id_of, self.ref_key
         try:
-            for record in records:
-                record["company_id"] = company_id
-                if ref and ref_key:
-                    record[ref_key] = (record.get(ref) or {}).get("id")
-                for prop in flatten_nulls:
-                    if record.get(prop) is None:
-                        record[prop] = {}
-                yield record
+            yield from self._read(context)
         except CompanyAccessError as error:
             plan.skipped(self, company_id)
             if not companies.several:
@@ -279,6 +163,26 @@ class TripletexStream(ErrorPolicy):
             raise
         if self.parent_stream_type is None:  # a child's read ends with its parent's
             plan.partition_done(self, company_id)
+
+    def _read(self, context: dict) -> Iterator[dict[str, t.Any]]:
+        """The records of the stream's replication kind, with the fields the tap adds."""
+        if self.resource.date_params:
+            records = self._read_date_windows(context)
+        elif self.resource.changed_since:
+            records = self._read_changed(context)
+        else:
+            records = self.request_records(context)
+        company_id = context["company_id"]
+        flatten_nulls = self.flattened_objects
+        ref, ref_key = self.resource.id_of, self.ref_key
+        for record in records:
+            record["company_id"] = company_id
+            if ref and ref_key:
+                record[ref_key] = (record.get(ref) or {}).get("id")
+            for prop in flatten_nulls:
+                if record.get(prop) is None:
+                    record[prop] = {}
+            yield record
 
     @cached_property
     def flattened_objects(self) -> list[str]:

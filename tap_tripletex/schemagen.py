@@ -190,7 +190,10 @@ def generate_one(spec: Schema, r: Resource) -> Schema:
         props = schema["properties"]
         schema["properties"] = {
             "company_id": props.pop("company_id"),
-            f"{r.id_of}_id": {"type": ["integer", "null"], "description": f"The id of `{r.id_of}`."},
+            f"{r.id_of}_id": {
+                "type": ["integer", "null"],
+                "description": f"The id of `{r.id_of}`.",
+            },
             **props,
         }
     # Tripletex sends `changes` only when asked; the tap asks where it replicates by it.

@@ -1,4 +1,5 @@
-"""tap-tripletex: settings and the stream list."""
+"""tap-tripletex: the tap class (settings in settings.py, streams from resources.py) and
+its command line."""
 
 from __future__ import annotations
 
@@ -10,12 +11,11 @@ import typing as t
 from concurrent.futures import ThreadPoolExecutor
 
 from singer_sdk import Tap
-from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.singerlib import Catalog
 
 from tap_tripletex.auth import TripletexSession
-from tap_tripletex.client import DEFAULT_MAX_CONCURRENCY, TripletexStream
+from tap_tripletex.client import TripletexStream
 from tap_tripletex.companies import Companies, failed_companies
 from tap_tripletex.configcheck import TOKENS, check_config
 from tap_tripletex.errors import (
@@ -27,18 +27,10 @@ from tap_tripletex.errors import (
 )
 from tap_tripletex.memory import tune_allocator
 from tap_tripletex.output import TapWriter
-from tap_tripletex.ratelimit import (
-    DEFAULT_MAX_RETRIES,
-    DEFAULT_RATE_LIMIT_MAX_WAIT,
-    DEFAULT_RATE_LIMIT_WINDOW,
-    DEFAULT_RETRY_BACKOFF,
-    DEFAULT_TIMEOUT,
-)
-from tap_tripletex.readplan import DEFAULT_FULL_READ_INTERVAL_DAYS, ReadPlan
+from tap_tripletex.readahead import DEFAULT_MAX_CONCURRENCY
+from tap_tripletex.readplan import ReadPlan
+from tap_tripletex.settings import SETTINGS
 from tap_tripletex.streams import build_streams
-
-DEFAULT_START_DATE = "2000-01-01"
-DEFAULT_LOOKBACK_DAYS = 100
 
 
 class TapTripletex(Tap):
@@ -47,191 +39,7 @@ class TapTripletex(Tap):
     name = "tap-tripletex"
     message_writer_class = TapWriter
 
-    config_jsonschema = th.PropertiesList(
-        th.Property(
-            "consumer_token",
-            th.StringType(min_length=1),
-            required=True,
-            secret=True,
-            title="Consumer token",
-            description="The API consumer token Tripletex issued to the integration.",
-        ),
-        th.Property(
-            "employee_token",
-            th.StringType(min_length=1),
-            required=True,
-            secret=True,
-            title="Employee token",
-            description="The employee token the Tripletex user created for this integration.",
-        ),
-        th.Property(
-            "company_id",
-            th.IntegerType(minimum=0),
-            default=0,
-            title="Company ID",
-            description=(
-                "Company to read. 0 is the token owner's own company; an accountant sets a "
-                "client company's id."
-            ),
-        ),
-        th.Property(
-            "company_ids",
-            th.ArrayType(th.IntegerType(minimum=1)),
-            title="Company IDs",
-            description=(
-                "Several companies to read in one run (an accountant's client companies); "
-                "overrides company_id."
-            ),
-        ),
-        th.Property(
-            "all_client_companies",
-            th.BooleanType(),
-            default=False,
-            title="All client companies",
-            description=(
-                "Read every company listed by /company/>withLoginAccess for the "
-                "employee token (accountants); overrides company_id and company_ids."
-            ),
-        ),
-        th.Property(
-            "allow_company_failures",
-            th.BooleanType(),
-            default=False,
-            title="Allow company failures",
-            description=(
-                "When reading several companies, exit 0 even if some were refused "
-                "(they are still reported and skipped)."
-            ),
-        ),
-        th.Property(
-            "api_url",
-            th.StringType(min_length=1),
-            default="https://tripletex.no/v2",
-            title="API URL",
-            description=(
-                "Tripletex API base URL. Test environment: https://api-test.tripletex.tech/v2"
-            ),
-        ),
-        th.Property(
-            "start_date",
-            th.StringType(min_length=10),
-            default=DEFAULT_START_DATE,
-            title="Start date",
-            description=(
-                "Earliest business date read from date-range endpoints (invoices, "
-                "orders, vouchers, postings, ...). A date or an ISO date-time; "
-                f"default {DEFAULT_START_DATE}."
-            ),
-        ),
-        th.Property(
-            "page_size",
-            th.IntegerType(minimum=1, maximum=10000),
-            default=1000,
-            title="Page size",
-            description="Records per request (`count`), 1 to 10000.",
-        ),
-        th.Property(
-            "max_concurrency",
-            th.IntegerType(minimum=1, maximum=10),
-            default=DEFAULT_MAX_CONCURRENCY,
-            title="Max concurrency",
-            description=(
-                "Requests in flight at once: the next pages and date windows of a stream "
-                "are requested while the current one is read. Records still come out in "
-                "order, and the rate limit is shared. 1 to 10."
-            ),
-        ),
-        th.Property(
-            "window_days",
-            th.IntegerType(minimum=1),
-            default=365,
-            title="Date window (days)",
-            description="Date-range endpoints are read in windows of this many days.",
-        ),
-        th.Property(
-            "lookback_days",
-            th.IntegerType(minimum=0),
-            default=DEFAULT_LOOKBACK_DAYS,
-            title="Lookback (days)",
-            description=(
-                "Each incremental run of a date-range stream re-reads this many days "
-                "before its bookmark, to catch entries back-dated into open periods. "
-                f"Default {DEFAULT_LOOKBACK_DAYS}: a two-month VAT term plus its filing "
-                "deadline."
-            ),
-        ),
-        th.Property(
-            "emit_activate_version_messages",
-            th.BooleanType(),
-            default=True,
-            title="Emit ACTIVATE_VERSION",
-            description=(
-                "After a read that returned every row of a stream, for every company of "
-                "the run, send ACTIVATE_VERSION, so targets can drop rows deleted in "
-                "Tripletex (its lists never show deletions). Never before the records, "
-                "never after a failed or partial read."
-            ),
-        ),
-        th.Property(
-            "full_read_interval_days",
-            th.IntegerType(minimum=0),
-            default=DEFAULT_FULL_READ_INTERVAL_DAYS,
-            title="Full read interval (days)",
-            description=(
-                "Incremental streams (date ranges, change time) are read whole, from "
-                "start_date, when their last whole read for a company is older than this, "
-                "so deletions reach the target. 0: only on a first run or --full-refresh."
-            ),
-        ),
-        th.Property(
-            "max_retries",
-            th.IntegerType(minimum=0),
-            default=DEFAULT_MAX_RETRIES,
-            title="Max retries",
-            description=(
-                "Retries of a request after a transient failure: HTTP 5xx, connection "
-                "reset, timeout, cut-off or unparsable body. 429s do not count (see "
-                "rate_limit_max_wait)."
-            ),
-        ),
-        th.Property(
-            "retry_backoff",
-            th.NumberType(minimum=0),
-            default=DEFAULT_RETRY_BACKOFF,
-            title="Retry backoff (seconds)",
-            description=(
-                "Wait before the first retry; it doubles with each further retry, up to "
-                "60 s, with random jitter of up to half the wait."
-            ),
-        ),
-        th.Property(
-            "request_timeout",
-            th.IntegerType(minimum=1),
-            default=DEFAULT_TIMEOUT,
-            title="Request timeout (seconds)",
-            description="Seconds to wait for a connection and for each read; then retried.",
-        ),
-        th.Property(
-            "rate_limit_max_wait",
-            th.NumberType(minimum=0),
-            default=DEFAULT_RATE_LIMIT_MAX_WAIT,
-            title="Rate limit max wait (seconds)",
-            description=(
-                "Longest total wait for Tripletex's rate limit (HTTP 429) on one request "
-                "before the run fails."
-            ),
-        ),
-        th.Property(
-            "rate_limit_window",
-            th.NumberType(minimum=0),
-            default=DEFAULT_RATE_LIMIT_WINDOW,
-            title="Rate limit window (seconds)",
-            description=(
-                "Assumed length of Tripletex's rate-limit window: the wait after a 429 "
-                "that has no X-Rate-Limit-Reset header (doubling while they continue)."
-            ),
-        ),
-    ).to_dict()
+    config_jsonschema = SETTINGS
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         self._session: TripletexSession | None = None

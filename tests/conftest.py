@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 import os
+import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.meltano_support import (
+    PostgresServer,
+    meltano,
+    postgres_bin,
+    project_copy,
+    skip_or_fail,
+)
 
 
 @pytest.fixture(scope="session")
@@ -21,3 +31,30 @@ def shared_dir() -> Path:
             pytest.fail(message)
         pytest.skip(message)
     return path
+
+
+@pytest.fixture(scope="session")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """This repo's meltano.yml in a temp dir, its tap and targets installed once."""
+    path = project_copy(tmp_path_factory.mktemp("meltano-project"))
+    meltano(path, "install", "tap-tripletex", "target-postgres", "target-duckdb", "target-jsonl")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A throwaway PostgreSQL server (tests/meltano_support.py)."""
+    bindir = postgres_bin()
+    if bindir is None:
+        skip_or_fail("no PostgreSQL server binaries (apt-get install postgresql-15)")
+    assert bindir is not None
+    try:
+        server = PostgresServer(bindir)
+        server.start()
+    except (OSError, RuntimeError, subprocess.CalledProcessError) as exc:
+        detail = getattr(exc, "stderr", "") or exc
+        skip_or_fail(f"could not start PostgreSQL from {bindir}: {detail}")
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -30,8 +30,6 @@ from tests.meltano_support import (
     discover,
     meltano,
     meltano_env,
-    postgres_bin,
-    project_copy,
     python310,
     skip_or_fail,
 )
@@ -46,33 +44,7 @@ HUB_FILE = ROOT / "hub" / "extractors" / "tap-tripletex" / "tap-tripletex.yml"
 SIM_SIZE = 1000
 
 
-# fixtures ------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """This repo's meltano.yml in a temp dir, its tap and two targets installed once."""
-    path = project_copy(tmp_path_factory.mktemp("meltano-project"))
-    meltano(path, "install", "tap-tripletex", "target-postgres", "target-duckdb", "target-jsonl")
-    return path
-
-
-@pytest.fixture(scope="module")
-def postgres() -> Iterator[PostgresServer]:
-    bindir = postgres_bin()
-    if bindir is None:
-        skip_or_fail("no PostgreSQL server binaries (apt-get install postgresql-15)")
-    assert bindir is not None
-    try:
-        server = PostgresServer(bindir)
-        server.start()
-    except (OSError, RuntimeError, subprocess.CalledProcessError) as exc:
-        detail = getattr(exc, "stderr", "") or exc
-        skip_or_fail(f"could not start PostgreSQL from {bindir}: {detail}")
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
+# fixtures (`project`, `postgres`: tests/conftest.py) ---------------------------------
 @pytest.fixture
 def sim() -> Iterator[tuple[Simulator, str]]:
     """One simulator, in this process, alive across both runs of a test."""
