@@ -24,7 +24,8 @@ PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 CONSTRAINTS = ROOT / "requirements" / "constraints.txt"
 DEMO_DB = ROOT / "output" / "tripletex.duckdb"
 DEMO_SEED, DEMO_SIZE = 1, 20000  # the simulator's data (tests/test_meltano_e2e.py checks it)
-DEMO_PLUGINS = ("tap-tripletex", "target-duckdb")
+DEMO_PLUGINS = ("tap-tripletex", "target-duckdb", "dbt-duckdb")
+DEMO_VENVS = ("loaders/target-duckdb", "utilities/dbt-duckdb")
 # The simulator accepts these made-up tokens; they are not Tripletex secrets.
 SIM_TOKENS = {
     "TAP_TRIPLETEX_CONSUMER_TOKEN": "sim-consumer",
@@ -55,7 +56,8 @@ def ensure_venv() -> None:
 def ensure_demo_plugins(env: dict[str, str]) -> None:
     ensure_venv()
     ok, stamp, digest = stamp_ok("meltano", ROOT / "meltano.yml")
-    if not ok or not (ROOT / ".meltano" / "loaders" / "target-duckdb" / "venv").exists():
+    installed = [ROOT / ".meltano" / kind / "venv" for kind in DEMO_VENVS]
+    if not ok or not all(venv.exists() for venv in installed):
         run(BIN / "meltano", "install", *DEMO_PLUGINS, env=env)
         stamp.write_text(digest)
 
@@ -84,12 +86,15 @@ def demo() -> None:
         api_url = simulator.stdout.readline().split()[3]
         env["TAP_TRIPLETEX_API_URL"] = api_url
         DEMO_DB.parent.mkdir(exist_ok=True)
-        run(BIN / "meltano", "run", "tap-tripletex", "target-duckdb", env=env)
+        # The demo's simulator is new each time: read it whole, then build the reports.
+        pipeline = ("tap-tripletex", "target-duckdb", "dbt-duckdb:build")
+        run(BIN / "meltano", "run", "--full-refresh", *pipeline, env=env)
     finally:
         simulator.terminate()
         simulator.wait()
     loader_python = ROOT / ".meltano" / "loaders" / "target-duckdb" / "venv" / BIN.name / "python"
     run(loader_python, "-c", SHOW_TABLES, DEMO_DB)
+    run(loader_python, "-c", SHOW_PROFIT_AND_LOSS, DEMO_DB)
 
 
 SHOW_TABLES = """
@@ -102,6 +107,29 @@ for catalog, name in tables:  # the file tripletex.duckdb is catalog "tripletex"
     count = con.execute(f'select count(*) from "{catalog}".tripletex."{name}"').fetchone()[0]
     print(f"{name:28} {count:>8} rows")
 print(f"DuckDB file: {sys.argv[1]}")
+"""
+
+
+SHOW_PROFIT_AND_LOSS = """
+import sys, duckdb
+con = duckdb.connect(sys.argv[1], read_only=True)
+catalog = con.execute("select current_database()").fetchone()[0]
+table = f'"{catalog}".tripletex_reporting.profit_and_loss_monthly'
+rows = con.execute(
+    f"select company_id, strftime(period, '%Y-%m'), line_name, amount from {table} "
+    f"where period > (select max(period) from {table}) - interval 3 month "
+    "order by company_id, period, line_number"
+).fetchall()
+months = sorted({month for _, month, _, _ in rows})
+print("Profit and loss, last three months (dbt: tripletex_reporting.profit_and_loss_monthly)")
+for company in sorted({row[0] for row in rows}):
+    amounts = {(m, line): a for c, m, line, a in rows if c == company}
+    lines = list(dict.fromkeys(line for _, line in amounts))
+    print(f"company {company:<22}" + "".join(f"{m:>14}" for m in months))
+    for line in lines:
+        print(f"  {line:<28}" + "".join(f"{amounts.get((m, line), 0):>14,.0f}" for m in months))
+    result = [sum(a for (m2, _), a in amounts.items() if m2 == m) for m in months]
+    print(f"  {'Resultat':<28}" + "".join(f"{r:>14,.0f}" for r in result))
 """
 
 

@@ -19,8 +19,8 @@ from typing import Any
 
 import msgspec
 
-from tap_tripletex.resources import BY_NAME, RESOURCES, Resource
-from tap_tripletex.simulator import family, plan
+from tap_tripletex.resources import RESOURCES, Resource
+from tap_tripletex.simulator import books, family, plan
 from tap_tripletex.simulator.clock import FIRST_DAY, day_offset
 from tap_tripletex.simulator.table import Record, Table
 from tap_tripletex.simulator.values import HOST, Context, Schema, types, value
@@ -135,7 +135,7 @@ def build(
         for r in dated
         if r.name != "ledger_posting"
     }
-    specials = _related_columns(all_ids, all_dates, random.Random(f"{seed}:{company_id}:ledger"))
+    specials = books.columns(all_ids, all_dates, random.Random(f"{seed}:{company_id}:books"))
     for r in dated:
         if r.name not in all_dates:
             all_dates[r.name] = plan.dates(rngs[r.name], counts[r.name], today_ord)
@@ -167,43 +167,6 @@ def _day_parts(first: int, last: int) -> dict[int, tuple[bytes, bytes]]:
 
 def _iso(ordinal: int) -> bytes:
     return date.fromordinal(ordinal).isoformat().encode()
-
-
-def _stub(name: str, rid: int) -> bytes:
-    return b'{"id":%d,"url":"%s/v2%s/%d"}' % (rid, HOST.encode(), BY_NAME[name].path.encode(), rid)
-
-
-def _related_columns(
-    all_ids: dict[str, list[int]], all_dates: dict[str, list[int]], rng: random.Random
-) -> dict[str, dict[str, tuple[Column, list[float] | None]]]:
-    """Postings belong to vouchers: same date, voucher stub, voucher lists its postings.
-    Every posting has an account and an amount, and a voucher's amounts sum to zero."""
-    if "ledger_posting" not in all_ids or "ledger_voucher" not in all_ids:
-        return {}
-    posting_ids, voucher_ids = all_ids["ledger_posting"], all_ids["ledger_voucher"]
-    owner = plan.owners(len(posting_ids), len(voucher_ids))
-    all_dates["ledger_posting"] = [all_dates["ledger_voucher"][v] for v in owner]
-    stubs = [_stub("ledger_voucher", rid) for rid in voucher_ids]
-    children: list[list[bytes]] = [[] for _ in voucher_ids]
-    for pos, parent in enumerate(owner):
-        children[parent].append(_stub("ledger_posting", posting_ids[pos]))
-    postings = [b'"postings":[' + b",".join(c) + b"]" for c in children]
-    accounts = all_ids.get("ledger_account") or [1]
-    account = [b'"account":' + _stub("ledger_account", rng.choice(accounts)) for _ in owner]
-    amounts = [round(rng.uniform(-60_000, 60_000), 2) for _ in owner]
-    first = 0  # a voucher's postings are contiguous; its last one balances it
-    for pos, parent in enumerate(owner):
-        if pos + 1 == len(owner) or owner[pos + 1] != parent:
-            amounts[pos] = -round(sum(amounts[first:pos]), 2)
-            first = pos + 1
-    return {
-        "ledger_posting": {
-            "voucher": ([b'"voucher":' + stubs[v] for v in owner], None),
-            "account": (account, None),
-            "amount": ([b'"amount":' + _encode(a) for a in amounts], None),
-        },
-        "ledger_voucher": {"postings": (postings, [float(len(c)) for c in children])},
-    }
 
 
 def _key_columns(
@@ -261,9 +224,6 @@ def _table(
         elif name == "currency" and key == "code":
             codes = [CURRENCIES[i] if i < len(CURRENCIES) else f"X{i:02d}"[:3] for i in range(n)]
             column = [head + _encode(c) for c in codes]
-        elif name == "timesheet_entry" and key == "hours":
-            hours = [rng.randint(1, 20) / 2 for _ in range(n)]
-            column, metric = [head + _encode(h) for h in hours], hours
         else:
             size = min(POOL, n + 4)
             columns.append(Pool(head + _encode(value(rng, key, prop, ctx)) for _ in range(size)))

@@ -1,0 +1,28 @@
+-- Customer invoices with an amount outstanding, aged at as_of_date (default today).
+with open_invoices as (
+    select
+        i.company_id,
+        i.invoice_id,
+        i.invoice_number,
+        i.invoice_date,
+        i.due_date,
+        i.customer_id,
+        c.customer_name,
+        i.amount,
+        i.amount_outstanding,
+        {{ dbt.datediff('i.due_date', tx_as_of_date(), 'day') }} as days_overdue
+    from {{ ref('stg_tripletex__invoice') }} as i
+    left join {{ ref('stg_tripletex__customer') }} as c
+        on c.company_id = i.company_id and c.customer_id = i.customer_id
+    where i.amount_outstanding <> 0
+)
+select
+    *,
+    case
+        when days_overdue is null or days_overdue <= 0 then 'ikke forfalt'
+        when days_overdue <= 30 then '1-30'
+        when days_overdue <= 60 then '31-60'
+        when days_overdue <= 90 then '61-90'
+        else 'over 90'
+    end as aging_bucket
+from open_invoices
