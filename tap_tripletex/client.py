@@ -142,7 +142,9 @@ class TripletexStream(ReadAheadStream):
         context = dict(context or {})
         self._company_id = company_id = int(context["company_id"])
         companies, plan = self._tap_ref.companies, self._tap_ref.plan
-        if company_id in companies.failures or company_id in self._unavailable:
+        if company_id in self._unavailable:
+            return  # already reported, at its first parent record
+        if company_id in companies.failures:
             plan.skipped(self, company_id)
             return
         try:
@@ -154,7 +156,7 @@ class TripletexStream(ReadAheadStream):
             companies.fail(error)
             return
         except StreamUnavailableError as error:
-            plan.skipped(self, company_id)
+            plan.skipped(self, company_id, unavailable=True)
             self._unavailable.add(company_id)
             self.logger.warning("%s: skipped for company_id %d: %s", self.name, company_id, error)
             return
@@ -296,8 +298,8 @@ class TripletexStream(ReadAheadStream):
 
     def _checkpoint(self, context: dict, last_day: str) -> None:
         """Move the partition's bookmark to a completed window's last day, and emit STATE.
-        Not for a stream read only for its children, nor one without a date field."""
-        if not (self.replication_key and self.selected):
+        Not for a stream without a date field: it is read whole every run."""
+        if not self.replication_key:
             return
         state = self.get_context_state({"company_id": context["company_id"]})
         moved = self._tap_ref.plan.window_done(self, state, last_day)

@@ -5,7 +5,11 @@ from __future__ import annotations
 import typing as t
 
 from singer_sdk.contrib.msgspec import MsgSpecWriter
-from singer_sdk.singerlib import StateMessage
+from singer_sdk.mapper import RemoveRecordTransform
+from singer_sdk.singerlib import ActivateVersionMessage, SchemaMessage, StateMessage
+
+if t.TYPE_CHECKING:
+    from singer_sdk import Stream
 
 
 class TapWriter(MsgSpecWriter):
@@ -27,8 +31,27 @@ class TapWriter(MsgSpecWriter):
         self.versions: dict[str, int] = {}  # stream alias -> version of this run's read
         self._last_kind: str | None = None
 
-    def schema_sent(self, stream: str) -> bool:
-        return stream in self._schemas
+    def stamp(self, stream: Stream, version: int) -> None:
+        """From now on, records of `stream` (under every alias) carry `version`."""
+        for stream_map in _maps(stream):
+            self.versions[stream_map.stream_alias] = version
+
+    def activate(self, stream: Stream, version: int) -> None:
+        """ACTIVATE_VERSION for every alias of `stream`, after its SCHEMA (which lines of
+        parents that had none have not had yet)."""
+        for stream_map in _maps(stream):
+            alias = stream_map.stream_alias
+            if alias not in self._schemas:
+                keys = [stream.replication_key] if stream.replication_key else None
+                self.write_message(
+                    SchemaMessage(
+                        alias,
+                        stream_map.transformed_schema,
+                        stream_map.transformed_key_properties,
+                        keys,
+                    )
+                )
+            self.write_message(ActivateVersionMessage(alias, version))
 
     def end_with_state(self, state: t.Any) -> None:
         """Write `state` unless the last message was a STATE: the SDK leaves out a STATE
@@ -46,5 +69,10 @@ class TapWriter(MsgSpecWriter):
             if self._schemas.get(message.stream) == message:
                 return
             self._schemas[message.stream] = message
-        self._last_kind = kind
+        self._last_kind = None  # a signal may cut into the write: then it is unknown
         super().write_message(message)
+        self._last_kind = kind
+
+
+def _maps(stream: Stream) -> list[t.Any]:
+    return [m for m in stream.stream_maps if not isinstance(m, RemoveRecordTransform)]

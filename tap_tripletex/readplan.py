@@ -11,18 +11,22 @@ Full-table streams are read whole every run. Incremental streams (date windows, 
 time) are read whole when some company of the run has no bookmark for them (the first
 run, `--full-refresh`) or read them whole longer than `full_read_interval_days` ago; all
 their other runs are partial and activate nothing. A whole read that a killed or failed
-run left unfinished is finished by the next run, from the last window it completed and
-with the version the rows it loaded carry. Lines read inside their parents are whole
-when every parent is, and parents that share such lines are read whole together.
+run left unfinished less than RESUME_WITHIN ago is finished by the next run, from the last
+window it completed and under the version the rows it loaded carry; an older one starts
+over. Lines read inside their parents are whole when every parent is, and parents that
+share such lines are read whole together, under one version.
+
+Nothing is activated while a company of the table might lose rows it still has in
+Tripletex: one refused during the run, one skipped with 403/404 after it had been read
+before, or one read by earlier runs but not by this one (its rows are in the table).
+A company that has never been able to read a stream (403/404 from the start) holds no
+rows in its table and does not hold the others back.
 """
 
 from __future__ import annotations
 
 import typing as t
 from datetime import date, datetime, timedelta, timezone
-
-from singer_sdk.mapper import RemoveRecordTransform
-from singer_sdk.singerlib import ActivateVersionMessage, SchemaMessage
 
 from tap_tripletex.replication import parse_instant, utc_iso
 
@@ -34,23 +38,36 @@ if t.TYPE_CHECKING:
     from tap_tripletex.companies import Companies
     from tap_tripletex.output import TapWriter
 
-FULL_READ_AT = "last_full_read"  # partition state: when its last whole read began (UTC)
-PENDING = "full_read"  # partition state: a whole read under way {version, started, through}
+# Partition state kept per company and stream:
+FULL_READ_AT = "last_full_read"  # when its last completed whole read began (UTC)
+PENDING = "full_read"  # a whole read under way: {version, started, through}
+UNAVAILABLE = "unavailable"  # 403/404 and never read: no rows of it in the table
 DEFAULT_FULL_READ_INTERVAL_DAYS = 7
+RESUME_WITHIN = timedelta(hours=12)  # an unfinished whole read older than this starts over
 
 
-def partition_state(state: Mapping[str, t.Any], stream: str, company_id: int) -> dict:
-    """A company's saved state for a stream (read only; {} when there is none)."""
+def partition_state(state: Mapping[str, t.Any], stream: str, company_id: int) -> dict | None:
+    """A company's saved state for a stream (read only), None when it has none."""
     bookmarks = state.get("bookmarks") or {}
     for partition in (bookmarks.get(stream) or {}).get("partitions") or ():
         if (partition.get("context") or {}).get("company_id") == company_id:
             return dict(partition)
-    return {}
+    return None
+
+
+def saved_companies(state: Mapping[str, t.Any], stream: str) -> set[int]:
+    """Companies whose rows may be in the stream's table: read by an earlier run."""
+    bookmarks = state.get("bookmarks") or {}
+    return {
+        int(partition["context"]["company_id"])
+        for partition in (bookmarks.get(stream) or {}).get("partitions") or ()
+        if "company_id" in (partition.get("context") or {}) and not partition.get(UNAVAILABLE)
+    }
 
 
 class ReadPlan:
     """One run's plan: streams read whole, the version each one's records carry, and
-    the companies each top-level stream completed."""
+    the companies each stream completed."""
 
     def __init__(self, tap: Tap, writer: TapWriter) -> None:
         self._tap = tap
@@ -60,7 +77,10 @@ class ReadPlan:
         self.companies: tuple[int, ...] = ()
         self.versions: dict[str, int] = {}  # stream -> version, for streams read whole
         self._failures: Mapping[int, str] = {}
+        self._holding: dict[str, set[int]] = {}  # stream -> companies with rows in it
+        self._absent: dict[str, set[int]] = {}  # ... of those, not in this run
         self._done: dict[str, set[int]] = {}
+        self._never_read: dict[str, set[int]] = {}  # stream -> companies 403/404 from the start
         self._incomplete: set[str] = set()
         self._activated: set[str] = set()
 
@@ -76,39 +96,54 @@ class ReadPlan:
             self._tap.config.get("full_read_interval_days", DEFAULT_FULL_READ_INTERVAL_DAYS)
         )
         synced = [s for s in self._streams.values() if s.selected or s.has_selected_descendents]
+        for stream in synced:
+            self._holding[stream.name] = saved_companies(state, stream.name)
+            self._absent[stream.name] = self._holding[stream.name] - set(self.companies)
+            if self._absent[stream.name] and stream.selected:
+                stream.logger.warning(
+                    "%s: no ACTIVATE_VERSION this run: company_id %s has rows from earlier "
+                    "runs but is not read by this one (deletions reach the table again once "
+                    "it is read, or its rows and state are cleared)",
+                    stream.name,
+                    ", ".join(map(str, sorted(self._absent[stream.name]))),
+                )
         versions = {s.name: v for s in synced if (v := self._due(s, state, interval))}
-        # Parents whose lines are read inside them are whole together, so the lines are.
+        # Parents whose lines are read inside them are whole together, under one version.
         for stream in synced:
             parents = _parents(stream)
             if any(p in versions for p in parents if self._streams[p].replication_key):
-                versions.update({p: versions.get(p, self.version) for p in parents})
+                shared = min(versions.get(p, self.version) for p in parents)
+                versions.update(dict.fromkeys(parents, shared))
             if parents and all(p in versions for p in parents):
                 versions[stream.name] = min(versions[p] for p in parents)
         self.versions = versions
         if self._tap.config.get("emit_activate_version_messages", True):
             for name, version in versions.items():
                 if self._streams[name].selected:
-                    self._writer.versions.update(
-                        dict.fromkeys(_aliases(self._streams[name]), version)
-                    )
+                    self._writer.stamp(self._streams[name], version)
 
     def reads_whole(self, stream: Stream) -> bool:
         return stream.name in self.versions
 
     def _due(self, stream: Stream, state: Mapping[str, t.Any], interval: int) -> int | None:
-        """The version of the whole read this run makes of `stream`, or None: a whole read
-        left unfinished keeps its version (the rows it loaded carry it)."""
+        """The version of the whole read this run makes of `stream`, or None."""
         if not stream.replication_key:
             return None if _parents(stream) else self.version  # lines follow their parents
-        saved = [partition_state(state, stream.name, c) for c in self.companies]
-        unfinished = [p[PENDING]["version"] for p in saved if PENDING in p]
+        saved = [partition_state(state, stream.name, c) or {} for c in self.companies]
+        now = parse_instant(self.started)
+        unfinished = [
+            int(p[PENDING]["version"])
+            for p in saved
+            if PENDING in p and parse_instant(p[PENDING]["started"]) > now - RESUME_WITHIN
+        ]
         if unfinished:
-            return min(int(v) for v in unfinished)
-        oldest = parse_instant(self.started) - timedelta(days=interval)
+            return min(unfinished)
         for partition in saved:
+            if partition.get(UNAVAILABLE):
+                continue  # it could not read the stream last time: no bookmark to miss
             last = partition.get(FULL_READ_AT)
             if not partition.get("replication_key_value") or (
-                interval and (not last or parse_instant(str(last)) <= oldest)
+                interval and (not last or parse_instant(str(last)) <= now - timedelta(interval))
             ):
                 return self.version
         return None
@@ -118,13 +153,13 @@ class ReadPlan:
     def whole_read_from(self, stream: Stream, company_id: int) -> date | None:
         """Where a company's whole read of `stream` goes on from (None: from the start),
         marking it begun in the state, so that a killed run's next run finishes it."""
-        if not (stream.selected and self.reads_whole(stream)):
+        if not (stream.replication_key and self.reads_whole(stream)):
             return None
         state = stream.get_context_state({"company_id": company_id})
-        pending = state.setdefault(
-            PENDING, {"version": self.versions[stream.name], "started": self.started}
-        )
-        through = pending.get("through")
+        version = self.versions[stream.name]
+        if (state.get(PENDING) or {}).get("version") != version:  # none, or one too old
+            state[PENDING] = {"version": version, "started": self.started}
+        through = state[PENDING].get("through")
         return date.fromisoformat(through) + timedelta(days=1) if through else None
 
     def window_done(self, stream: Stream, state: dict, last_day: str) -> bool:
@@ -137,63 +172,56 @@ class ReadPlan:
 
     # progress ----------------------------------------------------------------------
 
-    def skipped(self, stream: Stream, company_id: int) -> None:
-        """A company's read of `stream` did not complete (refused, not available)."""
+    def skipped(self, stream: Stream, company_id: int, *, unavailable: bool = False) -> None:
+        """A company's read of `stream` did not complete: refused, or 403/404. A company
+        that never read the stream has no rows in its table to lose: it holds nothing up."""
+        state = stream.get_context_state({"company_id": company_id})
+        state.pop(PENDING, None)
+        if unavailable and company_id not in self._holding.get(stream.name, set()):
+            state[UNAVAILABLE] = True
+            self._never_read.setdefault(stream.name, set()).add(company_id)
+            self._done.setdefault(stream.name, set()).add(company_id)
+            return
         self._incomplete.add(stream.name)
 
     def partition_done(self, stream: Stream, company_id: int) -> None:
-        """A top-level stream finished a company. Once it has finished every company
-        with no failure anywhere, its whole read and its children's are activated."""
-        if stream.selected and stream.replication_key and self.reads_whole(stream):
-            state = stream.get_context_state({"company_id": company_id})
-            pending = state.pop(PENDING, None) or {}
-            state[FULL_READ_AT] = pending.get("started", self.started)
+        """A top-level stream finished a company. Once it has finished every company,
+        with nothing held up, its whole read and its children's are activated."""
         self._done.setdefault(stream.name, set()).add(company_id)
         if self._complete(stream):
-            self._activate_family(stream)
+            self._finish(stream)
 
     def _complete(self, stream: Stream) -> bool:
-        if stream.name in self._incomplete or self._failures:
+        if stream.name in self._incomplete or self._failures or self._absent.get(stream.name):
             return False
         parents = _parents(stream)
         if parents:
             return all(self._complete(self._streams[p]) for p in parents)
         return self._done.get(stream.name, set()) >= set(self.companies)
 
-    def _activate_family(self, stream: Stream) -> None:
-        self._activate(stream)
-        for child in stream.child_streams:
-            if self._complete(child):
-                self._activate_family(child)
-
-    def _activate(self, stream: Stream) -> None:
-        if stream.name in self._activated or not stream.selected:
+    def _finish(self, stream: Stream) -> None:
+        """Activate a completed whole read, then record it in each company's state (in
+        that order: a run that dies in between reads the stream whole again)."""
+        if stream.name in self._activated:
             return
         self._activated.add(stream.name)
         version = self.versions.get(stream.name)
-        if version is None or not self._tap.config.get("emit_activate_version_messages", True):
-            return
-        for stream_map in stream.stream_maps:
-            if isinstance(stream_map, RemoveRecordTransform):
-                continue
-            alias = stream_map.stream_alias
-            if not self._writer.schema_sent(alias):  # lines of parents that had none
-                self._writer.write_message(
-                    SchemaMessage(
-                        alias,
-                        stream_map.transformed_schema,
-                        stream_map.transformed_key_properties,
-                        [stream.replication_key] if stream.replication_key else None,
-                    )
-                )
-            self._writer.write_message(ActivateVersionMessage(alias, version))
-        stream.logger.info("%s: read whole, version %d activated", stream.name, version)
+        emit = self._tap.config.get("emit_activate_version_messages", True)
+        if version is not None and stream.selected and emit:
+            self._writer.activate(stream, version)
+            stream.logger.info("%s: read whole, version %d activated", stream.name, version)
+        if version is not None and not _parents(stream):
+            read = self._done.get(stream.name, set()) - self._never_read.get(stream.name, set())
+            for company_id in read:
+                state = stream.get_context_state({"company_id": company_id})
+                state.pop(UNAVAILABLE, None)
+                pending = state.pop(PENDING, None) or {}
+                state[FULL_READ_AT] = pending.get("started", self.started)
+        for child in stream.child_streams:
+            if self._complete(child):
+                self._finish(child)
 
 
 def _parents(stream: Stream) -> tuple[str, ...]:
     resource = getattr(stream, "resource", None)
     return tuple(getattr(resource, "parents", ()) or ())
-
-
-def _aliases(stream: Stream) -> list[str]:
-    return [m.stream_alias for m in stream.stream_maps if not isinstance(m, RemoveRecordTransform)]
