@@ -16,6 +16,9 @@ from singer_sdk.exceptions import FatalAPIError
 
 REDACTED = "***"
 PROGRAM = "tap-tripletex"
+# Shorter tokens are rejected as a setting error (configcheck) and never registered:
+# replacing a one-letter secret everywhere would garble every line of output.
+MIN_SECRET_LENGTH = 8
 
 
 class ConfigError(Exception):
@@ -37,7 +40,7 @@ def register_secrets(*values: object) -> None:
     """Keep these values out of every log line from now on."""
     found = set()
     for value in values:
-        if isinstance(value, str) and value.strip():
+        if isinstance(value, str) and len(value.strip()) >= MIN_SECRET_LENGTH:
             found |= {value, quote(value, safe=""), quote_plus(value)}
     if found:
         with _SECRETS_LOCK:

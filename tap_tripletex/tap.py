@@ -215,18 +215,19 @@ class TapTripletex(Tap):
         self._companies: Companies | None = None
         self._checked = False
         config = kwargs.get("config")
+        env = bool(kwargs.get("parse_env_config"))
         if isinstance(config, dict):
             register_secrets(*(config.get(name) for name in TOKENS))
         try:
             super().__init__(*args, **kwargs)
         except ConfigValidationError as invalid:
             # The SDK's messages echo values: report the setting, not the value.
-            check_config(self.config, self.config_jsonschema)
+            check_config(self.config, self.config_jsonschema, env=env)
             first = invalid.errors[0] if invalid.errors else str(invalid)
             raise ConfigError(redact(f"invalid config: {first}")) from None
         register_secrets(*(self.config.get(name) for name in TOKENS))
         if kwargs.get("validate_config", True):
-            check_config(self.config, self.config_jsonschema)
+            check_config(self.config, self.config_jsonschema, env=env)
         # Every stream's requests go through this pool. Its threads start on first use
         # and end when the tap is collected, or at exit.
         self.request_pool = ThreadPoolExecutor(

@@ -41,17 +41,27 @@ class Run:
         return [line for line in self.stderr.splitlines() if line.startswith(ERROR)]
 
 
-def run(config: dict, *, env: dict[str, str] | None = None, catalog: dict | None = None) -> Run:
+def run(
+    config: dict,
+    *,
+    env: dict[str, str] | None = None,
+    catalog: dict | None = None,
+    args: t.Sequence[str] = (),
+) -> Run:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "config.json"
         path.write_text(json.dumps(config))
-        args = []
+        args = [*args, "--config", str(path)]
         if catalog is not None:
             (Path(tmp) / "catalog.json").write_text(json.dumps(catalog))
-            args = ["--catalog", str(Path(tmp) / "catalog.json")]
-        environ = {k: v for k, v in os.environ.items() if not k.endswith("LOGLEVEL")}
+            args += ["--catalog", str(Path(tmp) / "catalog.json")]
+        environ = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.endswith("LOGLEVEL") and not k.startswith(("TAP_TRIPLETEX_", "MELTANO_"))
+        }
         done = subprocess.run(
-            [EXECUTABLE, "--config", str(path), *args],
+            [EXECUTABLE, *args],
             capture_output=True,
             text=True,
             env={**environ, **(env or {})},
@@ -128,19 +138,65 @@ CASES: dict[str, tuple[str, t.Callable[[dict], dict]]] = {
     ),
     "api_url DNS failure": ("api_url", lambda c: {**c, "api_url": "http://tripletex.invalid/v2"}),
     "api_url not a URL": ("api_url", lambda c: {**c, "api_url": "tripletex.no/v2"}),
+    # Issue 16, case 2: a misspelt setting is not ignored.
+    "unknown setting page_sise": ("page_sise", lambda c: {**c, "page_sise": 10}),
+    "unknown setting companyId": ("companyId", lambda c: {**c, "companyId": 5}),
+    # Case 4: tokens too short to redact safely.
+    "one-letter tokens": (
+        "consumer_token",
+        lambda c: {**c, "consumer_token": "a", "employee_token": "b"},
+    ),
+    # Case 5: non-ASCII, rejected up front like whitespace.
+    "non-ASCII employee_token": (
+        "employee_token",
+        lambda c: {**c, "employee_token": "empl\u00f8yee-Secret-Token-27182"},
+    ),
+}
+# The line's key words for the cases of issue 16.
+EXPECTED = {
+    "unknown setting page_sise": "unknown setting page_sise in the config; did you mean page_size?",
+    "unknown setting companyId": "unknown setting companyId in the config; did you mean "
+    "company_id?",
+    "one-letter tokens": "consumer_token is too short for a Tripletex token (1 of at least 8",
+    "non-ASCII employee_token": "employee_token has non-ASCII characters",
 }
 
 
 @pytest.mark.parametrize("case", CASES, ids=list(CASES))
 def test_bad_setting_is_one_line_naming_it(sim: Simulator, case: str) -> None:
     setting, spoil = CASES[case]
-    result = run(spoil(base(sim)))
+    config = spoil(base(sim))
+    result = run(config)
     line = assert_one_clear_line(result, setting, sim)
+    for name in ("consumer_token", "employee_token"):  # the tokens as spoilt, too
+        if len(str(config.get(name) or "")) >= 8:
+            assert str(config[name]) not in result.stdout + result.stderr
     assert not result.stdout  # nothing was synced, not even a SCHEMA message
     if "rejected" in case:
         assert "18000" in line
     if "company_id" in case:
         assert "401" in line and "3000" in line
+    if case in EXPECTED:
+        assert EXPECTED[case] in line
+        assert "***" not in result.stderr  # nothing was redacted: no text garbled
+
+
+def test_missing_token_hint_names_the_environment_only_when_it_is_read(sim: Simulator) -> None:
+    """Issue 16, case 6: a direct `--config cfg.json` does not read TAP_TRIPLETEX_*."""
+    direct = run(without(base(sim), "consumer_token"))
+    line = assert_one_clear_line(direct, "consumer_token", sim)
+    assert line == (
+        f"{ERROR} consumer_token is missing; set it in the config file (the environment "
+        "variable TAP_TRIPLETEX_CONSUMER_TOKEN is read only with --config ENV)"
+    )
+    with_env = run(without(base(sim), "consumer_token"), args=["--config", "ENV"])
+    line = assert_one_clear_line(with_env, "consumer_token", sim)
+    assert line.endswith(
+        "set it in the config file or as the environment variable TAP_TRIPLETEX_CONSUMER_TOKEN"
+    )
+    meltano = run(without(base(sim), "consumer_token"), env={"MELTANO_PROJECT_ROOT": "/p"})
+    line = assert_one_clear_line(meltano, "consumer_token", sim)
+    assert "meltano config set tap-tripletex consumer_token" in line
 
 
 @pytest.mark.parametrize(
