@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import math
 import os
 import typing as t
 from decimal import Decimal
@@ -34,6 +35,12 @@ _TYPE_NAMES = {
     "array": "a list",
     "object": "an object",
 }
+
+
+def number_or_text(minimum: float) -> dict[str, t.Any]:
+    """A number setting's schema: Meltano passes one set by environment variable as
+    text (its `decimal` kind crashes there), and so does the SDK's `--config ENV`."""
+    return {"type": ["number", "string"], "minimum": minimum}
 
 
 def check_config(
@@ -115,6 +122,8 @@ def _check_value(name: str, value: t.Any, spec: dict[str, t.Any]) -> None:
     types = spec.get("type") or []
     types = [types] if isinstance(types, str) else list(types)
     shown = "(hidden)" if spec.get("secret") else json_text(value)
+    if isinstance(value, str) and "number" in types:
+        value = _number(name, value, shown)
     if value is None:
         if "null" in types and "default" not in spec:
             return
@@ -137,6 +146,16 @@ def _check_value(name: str, value: t.Any, spec: dict[str, t.Any]) -> None:
     if isinstance(value, list) and isinstance(spec.get("items"), dict):
         for position, item in enumerate(value):
             _check_value(f"{name}[{position}]", item, {**spec["items"], "default": None})
+
+
+def _number(name: str, text: str, shown: str) -> float:
+    try:
+        number = float(text)
+    except ValueError:
+        number = math.nan
+    if not math.isfinite(number):
+        raise ConfigError(f"{name} must be a number (got {shown})")
+    return number
 
 
 def json_text(value: t.Any) -> str:

@@ -117,11 +117,14 @@ def debug_logging() -> bool:
 
 def exit_with_error(exc: BaseException) -> t.NoReturn:
     """One line on stderr (a traceback only with debug logging), exit status 1."""
+    debug = debug_logging()
     if isinstance(exc, ConfigError | FatalAPIError):
         message = str(exc)
     else:
-        message = f"unexpected {describe_exception(exc)} (LOGLEVEL=debug shows the traceback)"
-    if debug_logging():
+        message = f"unexpected {describe_exception(exc)}"
+        if not debug:
+            message += " (LOGLEVEL=debug shows the traceback)"
+    if debug:
         text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
         print(redact(text), file=sys.stderr, end="")
     print(f"{PROGRAM}: error: {redact(' '.join(message.split()))}", file=sys.stderr)

@@ -14,8 +14,9 @@ from singer_sdk.singerlib import Catalog
 from tap_tripletex.auth import TripletexSession
 from tap_tripletex.client import DEFAULT_MAX_CONCURRENCY, TripletexStream
 from tap_tripletex.companies import Companies, failed_companies
-from tap_tripletex.configcheck import TOKENS, check_config
+from tap_tripletex.configcheck import TOKENS, check_config, number_or_text
 from tap_tripletex.errors import ConfigError, exit_with_error, redact, register_secrets
+from tap_tripletex.inputcheck import check_inputs
 from tap_tripletex.memory import tune_allocator
 from tap_tripletex.output import TapWriter
 from tap_tripletex.ratelimit import (
@@ -173,7 +174,7 @@ class TapTripletex(Tap):
         ),
         th.Property(
             "retry_backoff",
-            th.NumberType(minimum=0),
+            th.CustomType(number_or_text(minimum=0)),
             default=DEFAULT_RETRY_BACKOFF,
             title="Retry backoff (seconds)",
             description=(
@@ -190,7 +191,7 @@ class TapTripletex(Tap):
         ),
         th.Property(
             "rate_limit_max_wait",
-            th.NumberType(minimum=0),
+            th.CustomType(number_or_text(minimum=0)),
             default=DEFAULT_RATE_LIMIT_MAX_WAIT,
             title="Rate limit max wait (seconds)",
             description=(
@@ -200,7 +201,7 @@ class TapTripletex(Tap):
         ),
         th.Property(
             "rate_limit_window",
-            th.NumberType(minimum=0),
+            th.CustomType(number_or_text(minimum=0)),
             default=DEFAULT_RATE_LIMIT_WINDOW,
             title="Rate limit window (seconds)",
             description=(
@@ -229,9 +230,10 @@ class TapTripletex(Tap):
         if kwargs.get("validate_config", True):
             check_config(self.config, self.config_jsonschema, env=env)
         # Every stream's requests go through this pool. Its threads start on first use
-        # and end when the tap is collected, or at exit.
+        # and end when the tap is collected, or at exit. (Discovery does not check the
+        # settings: a max_concurrency below 1 must not stop it.)
         self.request_pool = ThreadPoolExecutor(
-            max_workers=int(self.config.get("max_concurrency", DEFAULT_MAX_CONCURRENCY)),
+            max_workers=max(1, int(self.config.get("max_concurrency", DEFAULT_MAX_CONCURRENCY))),
             thread_name_prefix="tripletex",
         )
 
@@ -292,6 +294,7 @@ def main() -> None:
     """
     tune_allocator()
     try:
+        check_inputs(sys.argv[1:])
         TapTripletex.cli()
     except Exception as exc:  # one line; a traceback only when debugging
         exit_with_error(exc)

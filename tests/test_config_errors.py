@@ -20,6 +20,7 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 
+from tap_tripletex.errors import exit_with_error
 from tap_tripletex.simulator import Reply, Simulator
 from tap_tripletex.timeutil import oslo_today
 from tests.singer_run import EXECUTABLE, discover, select
@@ -235,3 +236,136 @@ def test_tokens_never_appear_in_a_debug_logged_sync(sim: Simulator) -> None:
     assert '"type":"RECORD"' in result.stdout.replace(" ", "")
     for secret in secrets_of(sim):
         assert secret not in result.stdout + result.stderr
+
+
+# Input files (issue 16, cases 2 and 3) -------------------------------------------------
+BROKEN = "{\n"
+GARBAGE_INVOICE = {
+    "bookmarks": {
+        "currency": {"partitions": [{"context": {"company_id": 1}}]},
+        "invoice": {
+            "partitions": [
+                {
+                    "context": {"company_id": 1},
+                    "replication_key": "invoiceDate",
+                    "replication_key_value": "garbage",
+                }
+            ]
+        },
+    }
+}
+OTHER_TAP = {"bookmarks": {"public-users": {"replication_key": "id", "replication_key_value": 5}}}
+FILE_CASES: dict[str, tuple[str, t.Any, str]] = {
+    # case: (option, file content (text as is, else JSON), the line's key words)
+    "malformed config": ("--config", BROKEN, "is not valid JSON (Expecting property name"),
+    "malformed state": ("--state", BROKEN, "is not valid JSON (Expecting property name"),
+    "malformed catalog": ("--catalog", BROKEN, "is not valid JSON (Expecting property name"),
+    "state [1,2,3]": (
+        "--state",
+        [1, 2, 3],
+        'must hold a JSON object with "bookmarks" (found a list)',
+    ),
+    "garbage invoice bookmark": (
+        "--state",
+        GARBAGE_INVOICE,
+        'invoice: the bookmark "garbage" for company_id 1 is not a date (YYYY-MM-DD)',
+    ),
+    "state of another tap": (
+        "--state",
+        OTHER_TAP,
+        "holds bookmarks of no tap-tripletex stream (found public-users)",
+    ),
+    "empty catalog": (
+        "--catalog",
+        {"streams": []},
+        "selects no stream, so the run would read nothing",
+    ),
+    "catalog {}": ("--catalog", {}, "selects no stream"),
+}
+
+
+def run_with_file(sim: Simulator, option: str, content: t.Any, env: dict | None = None) -> Run:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"{option.strip('-')}.json"
+        path.write_text(content if isinstance(content, str) else json.dumps(content))
+        config = base(sim)
+        args = [option, str(path)]
+        if option != "--catalog":  # a catalog that does read something: currency, invoice
+            catalog = select(discover(config), ["currency", "invoice"])
+            (Path(tmp) / "catalog.json").write_text(json.dumps(catalog))
+            args += ["--catalog", str(Path(tmp) / "catalog.json")]
+        if option == "--config":
+            return run({}, args=args, env=env)
+        return run(config, args=args, env=env)
+
+
+@pytest.mark.parametrize("case", FILE_CASES, ids=list(FILE_CASES))
+def test_bad_input_file_is_one_line_naming_it(sim: Simulator, case: str) -> None:
+    option, content, words = FILE_CASES[case]
+    result = run_with_file(sim, option, content)
+    line = assert_one_clear_line(result, f"{ERROR} {option} ", sim)
+    assert words in line
+    assert f"{option.strip('-')}.json" in line  # the file, by its path
+    assert not result.stdout  # checked before any stream emitted anything
+
+
+def test_catalog_selecting_an_unknown_stream_names_the_closest(sim: Simulator) -> None:
+    catalog = select(discover(base(sim)), ["currency"])
+    catalog["streams"].append(
+        {
+            "tap_stream_id": "invoices",
+            "stream": "invoices",
+            "schema": {"type": "object", "properties": {}},
+            "metadata": [{"breadcrumb": [], "metadata": {"selected": True}}],
+        }
+    )
+    result = run(base(sim), catalog=catalog)
+    line = assert_one_clear_line(result, "--catalog", sim)
+    assert "selects invoices, which is not a tap-tripletex stream; did you mean invoice?" in line
+    assert not result.stdout
+
+
+def test_state_with_keys_the_tap_does_not_check_is_accepted(sim: Simulator) -> None:
+    """`last_full_read` (kept per company beside the bookmark) and the SDK's own keys."""
+    state = {
+        "bookmarks": {
+            "invoice": {
+                "partitions": [
+                    {
+                        "context": {"company_id": 1},
+                        "replication_key": "invoiceDate",
+                        "replication_key_value": "2024-06-30",
+                        "last_full_read": "2026-11-01T00:00:00+00:00",
+                    }
+                ]
+            },
+            "customer": {
+                "replication_key": "last_changed_at",
+                "replication_key_value": "2026-11-01T03:00:00+00:00",
+            },
+        }
+    }
+    result = run_with_file(sim, "--state", state)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert '"type":"RECORD"' in result.stdout.replace(" ", "")
+    assert not result.error_lines
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_unexpected_error_hint_only_without_debug(
+    debug: bool, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Case 3: with LOGLEVEL=debug the traceback is shown, so the line does not say how."""
+    monkeypatch.delenv("TAP_TRIPLETEX_LOGLEVEL", raising=False)
+    monkeypatch.setenv("LOGLEVEL", "debug" if debug else "info")
+    try:
+        raise ValueError("Invalid isoformat string: 'garbage'")
+    except ValueError as error:
+        with pytest.raises(SystemExit) as done:
+            exit_with_error(error)
+    assert done.value.code == 1
+    err = capsys.readouterr().err
+    line = err.splitlines()[-1]
+    assert line.startswith(f"{ERROR} unexpected ValueError: Invalid isoformat string")
+    assert ("LOGLEVEL=debug shows the traceback" in line) is not debug
+    assert ("Traceback" in err) is debug
