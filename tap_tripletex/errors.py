@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 import threading
 import traceback
@@ -94,7 +95,12 @@ def is_unreachable(exc: requests.RequestException) -> bool:
     """No connection could be made at all (refused, DNS, connect timeout, bad URL)."""
     if isinstance(exc, requests.exceptions.ConnectTimeout | requests.exceptions.InvalidURL):
         return True
-    if isinstance(exc, requests.exceptions.MissingSchema | requests.exceptions.InvalidSchema):
+    if isinstance(
+        exc,
+        requests.exceptions.MissingSchema
+        | requests.exceptions.InvalidSchema
+        | requests.exceptions.SSLError,  # a first TLS handshake that fails will always fail
+    ):
         return True
     reason = exc.args[0] if exc.args else None
     reason = getattr(reason, "reason", reason)
@@ -172,6 +178,11 @@ def unreachable(url: str, exc: requests.RequestException, secrets: t.Iterable[st
         reason += ": host name not found"
     elif isinstance(cause, urllib3.exceptions.NewConnectionError):
         reason += ": " + str(cause).rsplit("]", 1)[-1].strip()
+    elif isinstance(exc, requests.exceptions.SSLError):
+        found = re.search(r"\[SSL: \w+\][^'\")(]*", str(exc))
+        reason += f": {found.group(0).strip() if found else 'TLS handshake failed'}"
+        if "WRONG_VERSION_NUMBER" in str(exc):
+            reason += "; the server speaks plain HTTP: use http://"
     return ConfigError(
         redact(f"api_url {base} could not be reached ({reason}); check the setting", secrets)
     )

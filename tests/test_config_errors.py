@@ -11,10 +11,12 @@ import os
 import socket
 import subprocess
 import tempfile
+import threading
 import typing as t
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import quote, quote_plus
 
@@ -216,6 +218,37 @@ def test_api_url_answering_something_else_than_tripletex(sim: Simulator, reply: 
         sim.hook = None
     line = assert_one_clear_line(result, "api_url", sim)
     assert "does not answer like the Tripletex API" in line and "text/html" in line
+
+
+@pytest.fixture(scope="module")
+def static_server() -> Iterator[str]:
+    """`python3 -m http.server`: answers PUT with an HTML 501."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), SimpleHTTPRequestHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/v2"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_api_url_of_a_wrong_server_fails_at_once(sim: Simulator, static_server: str) -> None:
+    """Issue 16, case 1: a wrong server is not a passing failure; no retries."""
+    expected = {
+        static_server: "does not answer like the Tripletex API (session create gave HTTP 501, "
+        "text/html",
+        sim.url.replace("http://", "https://"): "could not be reached (SSLError: [SSL: "  # type: ignore[attr-defined]
+        "WRONG_VERSION_NUMBER] wrong version number; the server speaks plain HTTP: use http://)",
+        sim.url.removesuffix("/v2"): "(session create gave HTTP 404, application/json"  # type: ignore[attr-defined]
+        ";charset=UTF-8); Tripletex's API URL ends in /v2: check the setting",
+    }
+    for url, words in expected.items():
+        result = run({**base(sim), "api_url": url})
+        line = assert_one_clear_line(result, f"api_url {url} ", sim)
+        assert words in line
+        assert "retrying" not in result.stderr and "gave up" not in line
+        assert "consumer_token" not in line and "employee_token" not in line
 
 
 def test_debug_logging_shows_the_traceback_but_still_no_token(sim: Simulator) -> None:
