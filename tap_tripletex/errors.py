@@ -30,6 +30,20 @@ class GaveUpError(FatalAPIError):
     """A transient failure outlasted every retry."""
 
 
+class OutputClosedError(Exception):
+    """Stdout was closed under the tap: whatever read it (the target) stopped.
+
+    Not an OSError, which click would end silently with exit 1."""
+
+    exit_code = 141  # 128 + SIGPIPE, as for a process a broken pipe ends
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the output was closed while the tap wrote to it (broken pipe, SIGPIPE): the "
+            "target reading it stopped; see the target's log for why"
+        )
+
+
 # Every secret this process has seen (tokens as given and as they appear URL-encoded),
 # scrubbed from every log record.
 _SECRETS: set[str] = set()
@@ -122,9 +136,13 @@ def debug_logging() -> bool:
 
 
 def exit_with_error(exc: BaseException) -> t.NoReturn:
-    """One line on stderr (a traceback only with debug logging), exit status 1."""
+    """One line on stderr (a traceback only with debug logging); exit status 1, or the
+    error's own `exit_code`."""
     debug = debug_logging()
-    if isinstance(exc, ConfigError | FatalAPIError):
+    if isinstance(exc, OutputClosedError):
+        # Python flushes stdout at exit: into the closed pipe, it would add a traceback.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    if isinstance(exc, ConfigError | FatalAPIError | OutputClosedError):
         message = str(exc)
     else:
         message = f"unexpected {describe_exception(exc)}"
@@ -134,7 +152,7 @@ def exit_with_error(exc: BaseException) -> t.NoReturn:
         text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
         print(redact(text), file=sys.stderr, end="")
     print(f"{PROGRAM}: error: {redact(' '.join(message.split()))}", file=sys.stderr)
-    sys.exit(1)
+    sys.exit(getattr(exc, "exit_code", 1))
 
 
 def api_error_fields(response: requests.Response) -> dict[str, t.Any]:

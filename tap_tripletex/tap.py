@@ -19,6 +19,7 @@ from tap_tripletex.errors import ConfigError, exit_with_error, redact, register_
 from tap_tripletex.inputcheck import check_inputs
 from tap_tripletex.memory import tune_allocator
 from tap_tripletex.output import TapWriter
+from tap_tripletex.quietlog import quiet_logs
 from tap_tripletex.ratelimit import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_RATE_LIMIT_MAX_WAIT,
@@ -256,7 +257,9 @@ class TapTripletex(Tap):
         self.mapper.register_raw_streams_from_catalog(selected)
 
     def discover_streams(self) -> list[TripletexStream]:
-        return build_streams(self)
+        streams = build_streams(self)
+        quiet_logs(self.logger, streams)
+        return streams
 
     @property
     def session(self) -> TripletexSession:
