@@ -53,7 +53,14 @@ def replay(exchanges: list[dict], seen: list[dict]) -> Iterator[str]:
                 return
             self._send(page["status"], page["body"], page["headers"])
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    with serve(Handler) as url:
+        yield url
+
+
+@contextmanager
+def serve(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """`handler` on a free local port, in a thread: the base URL, `.../v2`."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -11,12 +11,11 @@ import os
 import socket
 import subprocess
 import tempfile
-import threading
 import typing as t
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import quote, quote_plus
 
@@ -25,6 +24,7 @@ import pytest
 from tap_tripletex.errors import exit_with_error
 from tap_tripletex.simulator import Reply, Simulator
 from tap_tripletex.timeutil import oslo_today
+from tests.replay import serve
 from tests.singer_run import EXECUTABLE, discover, select
 
 CONSUMER = "cons+umer/Secret=Token-31337"
@@ -223,14 +223,8 @@ def test_api_url_answering_something_else_than_tripletex(sim: Simulator, reply: 
 @pytest.fixture(scope="module")
 def static_server() -> Iterator[str]:
     """`python3 -m http.server`: answers PUT with an HTML 501."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), SimpleHTTPRequestHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/v2"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve(SimpleHTTPRequestHandler) as url:
+        yield url
 
 
 def test_api_url_of_a_wrong_server_fails_at_once(sim: Simulator, static_server: str) -> None:
