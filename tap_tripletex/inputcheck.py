@@ -152,7 +152,7 @@ def _check_bookmark(resource: Resource, bookmark: t.Any, where: str) -> None:
 
 def _check_value(resource: Resource, holder: dict[str, t.Any], context: t.Any, where: str) -> None:
     value = holder.get("replication_key_value")
-    expected = "last_changed_at" if resource.changed_since else resource.date_field
+    expected = resource.replication_key
     if value is None or expected is None or holder.get("replication_key") not in (None, expected):
         return  # no bookmark, or one for another key, which the stream ignores
     company = (
