@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -141,7 +142,8 @@ def exit_with_error(exc: BaseException) -> t.NoReturn:
     debug = debug_logging()
     if isinstance(exc, OutputClosedError):
         # Python flushes stdout at exit: into the closed pipe, it would add a traceback.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     if isinstance(exc, ConfigError | FatalAPIError | OutputClosedError):
         message = str(exc)
     else:
