@@ -21,7 +21,7 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 
-from tap_tripletex.errors import exit_with_error
+from tap_tripletex.errors import exit_with_error, redact, register_secrets
 from tap_tripletex.simulator import Reply, Simulator
 from tap_tripletex.timeutil import oslo_today
 from tests.replay import serve
@@ -396,3 +396,13 @@ def test_unexpected_error_hint_only_without_debug(
     assert line.startswith(f"{ERROR} unexpected ValueError: Invalid isoformat string")
     assert ("LOGLEVEL=debug shows the traceback" in line) is not debug
     assert ("Traceback" in err) is debug
+
+
+def test_redaction_never_alters_text_for_a_short_secret() -> None:
+    """Case 4: a one-letter token is refused as a setting, never registered as a secret
+    (which would turn every `a` in the log into ***)."""
+    text = "bank_statement_transaction: consumer_token was rejected by Tripletex"
+    register_secrets("a", "b")
+    assert redact(text) == text
+    register_secrets("long-enough-secret")
+    assert redact(f"{text} long-enough-secret") == f"{text} ***"
