@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import http.client
 import logging
 import os
 import re
@@ -119,7 +120,19 @@ def is_unreachable(exc: requests.RequestException) -> bool:
         return True
     reason = exc.args[0] if exc.args else None
     reason = getattr(reason, "reason", reason)
-    return isinstance(reason, urllib3.exceptions.NewConnectionError)
+    return isinstance(reason, urllib3.exceptions.NewConnectionError) or bool(not_http(exc))
+
+
+def not_http(exc: requests.RequestException) -> str | None:
+    """What a server that does not speak HTTP answered (an SSH banner, say), if so."""
+    reason = exc.args[0] if exc.args else None
+    answer = reason.args[-1] if isinstance(reason, urllib3.exceptions.ProtocolError) else None
+    if isinstance(answer, http.client.BadStatusLine) and not isinstance(
+        answer,
+        http.client.RemoteDisconnected,  # a reset: worth another try
+    ):
+        return str(answer.args[0] if answer.args else answer).strip()[:60]
+    return None
 
 
 def describe_exception(exc: BaseException, secrets: t.Iterable[str] = ()) -> str:
@@ -198,6 +211,8 @@ def unreachable(url: str, exc: requests.RequestException, secrets: t.Iterable[st
         reason += ": host name not found"
     elif isinstance(cause, urllib3.exceptions.NewConnectionError):
         reason += ": " + str(cause).rsplit("]", 1)[-1].strip()
+    elif answer := not_http(exc):
+        reason += f": the server does not speak HTTP (it answered {answer!r})"
     elif isinstance(exc, requests.exceptions.SSLError):
         found = re.search(r"\[SSL: \w+\][^'\")(]*", str(exc))
         reason += f": {found.group(0).strip() if found else 'TLS handshake failed'}"

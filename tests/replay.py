@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from socketserver import BaseRequestHandler
 from urllib.parse import parse_qs, unquote, urlsplit
 
 SESSION = {"value": {"token": "replay-session-token", "expirationDate": "2099-01-01"}}
@@ -58,7 +59,7 @@ def replay(exchanges: list[dict], seen: list[dict]) -> Iterator[str]:
 
 
 @contextmanager
-def serve(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+def serve(handler: type[BaseRequestHandler]) -> Iterator[str]:
     """`handler` on a free local port, in a thread: the base URL, `.../v2`."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
+from socketserver import BaseRequestHandler
 from urllib.parse import quote, quote_plus
 
 import pytest
@@ -227,11 +228,28 @@ def static_server() -> Iterator[str]:
         yield url
 
 
-def test_api_url_of_a_wrong_server_fails_at_once(sim: Simulator, static_server: str) -> None:
+class SshBanner(BaseRequestHandler):
+    """A server that does not speak HTTP (an SSH port)."""
+
+    def handle(self) -> None:
+        self.request.sendall(b"SSH-2.0-OpenSSH_9.6\r\n")
+
+
+@pytest.fixture(scope="module")
+def ssh_server() -> Iterator[str]:
+    with serve(SshBanner) as url:
+        yield url
+
+
+def test_api_url_of_a_wrong_server_fails_at_once(
+    sim: Simulator, static_server: str, ssh_server: str
+) -> None:
     """Issue 16, case 1: a wrong server is not a passing failure; no retries."""
     expected = {
         static_server: "does not answer like the Tripletex API (session create gave HTTP 501, "
         "text/html",
+        ssh_server: "could not be reached (ConnectionError: the server does not speak HTTP "
+        "(it answered 'SSH-2.0-OpenSSH_9.6'))",
         sim.url.replace("http://", "https://"): "could not be reached (SSLError: [SSL: "  # type: ignore[attr-defined]
         "WRONG_VERSION_NUMBER] wrong version number; the server speaks plain HTTP: use http://)",
         sim.url.removesuffix("/v2"): "(session create gave HTTP 404, application/json"  # type: ignore[attr-defined]
