@@ -13,6 +13,7 @@ import threading
 import time
 import typing as t
 from datetime import date, datetime, timedelta
+from urllib.parse import urlsplit
 
 import msgspec
 import requests
@@ -49,6 +50,13 @@ logger = logging.getLogger("tap-tripletex")
 # a date this many days ahead and renew once less than RENEW_MARGIN remains.
 SESSION_DAYS = 3
 RENEW_MARGIN = timedelta(hours=1)
+
+# Server errors that say the server will never do this (`python3 -m http.server` answers
+# PUT with 501): not retried; at session create, api_url is at fault.
+NOT_TRANSIENT = (501, 505)
+# Answers to session create that mean api_url is not Tripletex's API (a URL without /v2
+# gets Tripletex's own JSON 404).
+WRONG_PLACE = (404, 405, *NOT_TRANSIENT)
 
 # The setting at fault for each rejected token argument of :create.
 _TOKEN_SETTINGS = {
@@ -205,7 +213,7 @@ class TripletexSession:
                     )
                     refusals += 1
                     continue
-                if response.status_code >= 500:
+                if response.status_code >= 500 and response.status_code not in NOT_TRANSIENT:
                     failure = describe_api_error(response, self.secrets)
                 elif _cut_json(response):
                     failure = f"HTTP {response.status_code}, unparsable JSON body"
@@ -248,15 +256,18 @@ class TripletexSession:
 
     def _not_tripletex(self, response: requests.Response) -> ConfigError:
         kind = response.headers.get("Content-Type") or "no content type"
+        hint = "check the setting"
+        if not urlsplit(self.api_url).path.endswith("/v2"):
+            hint = "Tripletex's API URL ends in /v2: check the setting"
         return ConfigError(
             f"api_url {self.api_url} does not answer like the Tripletex API (session "
-            f"create gave HTTP {response.status_code}, {kind}); check the setting "
+            f"create gave HTTP {response.status_code}, {kind}); {hint} "
             "(e.g. https://tripletex.no/v2)"
         )
 
     def _rejection(self, response: requests.Response) -> ConfigError:
         fields = api_error_fields(response)
-        if not fields:
+        if not fields or response.status_code in WRONG_PLACE:
             return self._not_tripletex(response)
         for message in fields.get("validationMessages") or []:
             setting = _TOKEN_SETTINGS.get(str(message.get("field")))

@@ -7,12 +7,15 @@ the config itself and raises one ConfigError for the first problem found.
 
 from __future__ import annotations
 
+import difflib
 import json
+import math
+import os
 import typing as t
 from decimal import Decimal
 from urllib.parse import urlsplit
 
-from tap_tripletex.errors import ConfigError
+from tap_tripletex.errors import MIN_SECRET_LENGTH, ConfigError
 from tap_tripletex.timeutil import oslo_today, parse_start
 
 TOKENS = ("consumer_token", "employee_token")
@@ -34,13 +37,23 @@ _TYPE_NAMES = {
 }
 
 
-def check_config(config: t.Mapping[str, t.Any], schema: dict[str, t.Any]) -> None:
-    """Raise ConfigError naming the first setting that is missing, malformed or out of range."""
+def number_or_text(minimum: float) -> dict[str, t.Any]:
+    """A number setting's schema: Meltano passes one set by environment variable as
+    text (its `decimal` kind crashes there), and so does the SDK's `--config ENV`."""
+    return {"type": ["number", "string"], "minimum": minimum}
+
+
+def check_config(
+    config: t.Mapping[str, t.Any], schema: dict[str, t.Any], *, env: bool = False
+) -> None:
+    """Raise ConfigError naming the first setting that is missing, malformed, out of
+    range or unknown. `env`: the environment was read too (`--config ENV`)."""
     for name in TOKENS:
-        _check_token(config, name)
+        _check_token(config, name, env)
     for name in schema.get("required") or ():
         if name not in config:
-            raise ConfigError(f"{name} is missing; {_how_to_set(name)}")
+            raise ConfigError(f"{name} is missing; {_how_to_set(name, env)}")
+    _check_names(config, schema)
     _check_api_url(config.get("api_url"))
     _check_start_date(config.get("start_date"))
     for name, spec in (schema.get("properties") or {}).items():
@@ -48,20 +61,60 @@ def check_config(config: t.Mapping[str, t.Any], schema: dict[str, t.Any]) -> Non
             _check_value(name, config[name], spec)
 
 
-def _how_to_set(name: str) -> str:
-    return f"set it in the config file or as the environment variable TAP_TRIPLETEX_{name.upper()}"
+def _how_to_set(name: str, env: bool) -> str:
+    variable = f"TAP_TRIPLETEX_{name.upper()}"
+    if os.environ.get("MELTANO_PROJECT_ROOT"):  # run by Meltano
+        return f"set it with `meltano config set tap-tripletex {name}` or as {variable}"
+    if env:
+        return f"set it in the config file or as the environment variable {variable}"
+    return (
+        f"set it in the config file (the environment variable {variable} is read only "
+        "with --config ENV)"
+    )
 
 
-def _check_token(config: t.Mapping[str, t.Any], name: str) -> None:
+def _check_token(config: t.Mapping[str, t.Any], name: str, env: bool) -> None:
+    """Tokens are checked before anything may echo them; the value is never shown."""
     value = config.get(name)
     if value is None:
-        raise ConfigError(f"{name} is missing; {_how_to_set(name)}")
+        raise ConfigError(f"{name} is missing; {_how_to_set(name, env)}")
     if not isinstance(value, str):
         raise ConfigError(f"{name} must be a string")
     if not value.strip():
-        raise ConfigError(f"{name} is blank; {_how_to_set(name)}")
+        raise ConfigError(f"{name} is blank; {_how_to_set(name, env)}")
     if value != value.strip():
         raise ConfigError(f"{name} has leading or trailing whitespace; remove it")
+    if not value.isascii():
+        raise ConfigError(
+            f"{name} has non-ASCII characters, which a Tripletex token never has; "
+            "copy the token again"
+        )
+    if len(value) < MIN_SECRET_LENGTH:
+        # Shorter secrets could not be redacted without garbling other text.
+        raise ConfigError(
+            f"{name} is too short for a Tripletex token ({len(value)} of at least "
+            f"{MIN_SECRET_LENGTH} characters); copy the whole token"
+        )
+
+
+def _check_names(config: t.Mapping[str, t.Any], schema: dict[str, t.Any]) -> None:
+    """A misspelt setting would be ignored without a word: name the closest known one."""
+    known = list(schema.get("properties") or ())
+    folded = {_fold(name): name for name in known}
+    for name in config:
+        if name in known:
+            continue
+        close = difflib.get_close_matches(_fold(name), folded, n=1, cutoff=0.75)
+        hint = (
+            f"did you mean {folded[close[0]]}?"
+            if close
+            else "tap-tripletex --about lists the settings"
+        )
+        raise ConfigError(f"unknown setting {name} in the config; {hint}")
+
+
+def _fold(name: str) -> str:
+    return name.lower().replace("_", "").replace("-", "")
 
 
 def _check_value(name: str, value: t.Any, spec: dict[str, t.Any]) -> None:
@@ -69,6 +122,8 @@ def _check_value(name: str, value: t.Any, spec: dict[str, t.Any]) -> None:
     types = spec.get("type") or []
     types = [types] if isinstance(types, str) else list(types)
     shown = "(hidden)" if spec.get("secret") else json_text(value)
+    if isinstance(value, str) and "number" in types:
+        value = _number(name, value, shown)
     if value is None:
         if "null" in types and "default" not in spec:
             return
@@ -91,6 +146,16 @@ def _check_value(name: str, value: t.Any, spec: dict[str, t.Any]) -> None:
     if isinstance(value, list) and isinstance(spec.get("items"), dict):
         for position, item in enumerate(value):
             _check_value(f"{name}[{position}]", item, {**spec["items"], "default": None})
+
+
+def _number(name: str, text: str, shown: str) -> float:
+    try:
+        number = float(text)
+    except ValueError:
+        number = math.nan
+    if not math.isfinite(number):
+        raise ConfigError(f"{name} must be a number (got {shown})")
+    return number
 
 
 def json_text(value: t.Any) -> str:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import http.client
 import logging
 import os
+import re
 import signal
 import sys
 import threading
@@ -17,6 +20,9 @@ from singer_sdk.exceptions import FatalAPIError
 
 REDACTED = "***"
 PROGRAM = "tap-tripletex"
+# Shorter tokens are rejected as a setting error (configcheck) and never registered:
+# replacing a one-letter secret everywhere would garble every line of output.
+MIN_SECRET_LENGTH = 8
 
 
 class ConfigError(Exception):
@@ -40,6 +46,20 @@ class Interrupted(BaseException):
         self.close_output = close_output
 
 
+class OutputClosedError(Exception):
+    """Stdout was closed under the tap: whatever read it (the target) stopped.
+
+    Not an OSError, which click would end silently with exit 1."""
+
+    exit_code = 141  # 128 + SIGPIPE, as for a process a broken pipe ends
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the output was closed while the tap wrote to it (broken pipe, SIGPIPE): the "
+            "target reading it stopped; see the target's log for why"
+        )
+
+
 # Every secret this process has seen (tokens as given and as they appear URL-encoded),
 # scrubbed from every log record.
 _SECRETS: set[str] = set()
@@ -51,7 +71,7 @@ def register_secrets(*values: object) -> None:
     """Keep these values out of every log line from now on."""
     found = set()
     for value in values:
-        if isinstance(value, str) and value.strip():
+        if isinstance(value, str) and len(value.strip()) >= MIN_SECRET_LENGTH:
             found |= {value, quote(value, safe=""), quote_plus(value)}
     if found:
         with _SECRETS_LOCK:
@@ -105,11 +125,28 @@ def is_unreachable(exc: requests.RequestException) -> bool:
     """No connection could be made at all (refused, DNS, connect timeout, bad URL)."""
     if isinstance(exc, requests.exceptions.ConnectTimeout | requests.exceptions.InvalidURL):
         return True
-    if isinstance(exc, requests.exceptions.MissingSchema | requests.exceptions.InvalidSchema):
+    if isinstance(
+        exc,
+        requests.exceptions.MissingSchema
+        | requests.exceptions.InvalidSchema
+        | requests.exceptions.SSLError,  # a first TLS handshake that fails will always fail
+    ):
         return True
     reason = exc.args[0] if exc.args else None
     reason = getattr(reason, "reason", reason)
-    return isinstance(reason, urllib3.exceptions.NewConnectionError)
+    return isinstance(reason, urllib3.exceptions.NewConnectionError) or bool(not_http(exc))
+
+
+def not_http(exc: requests.RequestException) -> str | None:
+    """What a server that does not speak HTTP answered (an SSH banner, say), if so."""
+    reason = exc.args[0] if exc.args else None
+    answer = reason.args[-1] if isinstance(reason, urllib3.exceptions.ProtocolError) else None
+    if isinstance(answer, http.client.BadStatusLine) and not isinstance(
+        answer,
+        http.client.RemoteDisconnected,  # a reset: worth another try
+    ):
+        return str(answer.args[0] if answer.args else answer).strip()[:60]
+    return None
 
 
 def describe_exception(exc: BaseException, secrets: t.Iterable[str] = ()) -> str:
@@ -127,16 +164,24 @@ def debug_logging() -> bool:
 
 
 def exit_with_error(exc: BaseException) -> t.NoReturn:
-    """One line on stderr (a traceback only with debug logging), exit status 1."""
-    if isinstance(exc, ConfigError | FatalAPIError):
+    """One line on stderr (a traceback only with debug logging); exit status 1, or the
+    error's own `exit_code`."""
+    debug = debug_logging()
+    if isinstance(exc, OutputClosedError):
+        # Python flushes stdout at exit: into the closed pipe, it would add a traceback.
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    if isinstance(exc, ConfigError | FatalAPIError | OutputClosedError):
         message = str(exc)
     else:
-        message = f"unexpected {describe_exception(exc)} (LOGLEVEL=debug shows the traceback)"
-    if debug_logging():
+        message = f"unexpected {describe_exception(exc)}"
+        if not debug:
+            message += " (LOGLEVEL=debug shows the traceback)"
+    if debug:
         text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
         print(redact(text), file=sys.stderr, end="")
     print(f"{PROGRAM}: error: {redact(' '.join(message.split()))}", file=sys.stderr)
-    sys.exit(1)
+    sys.exit(getattr(exc, "exit_code", 1))
 
 
 def api_error_fields(response: requests.Response) -> dict[str, t.Any]:
@@ -180,6 +225,13 @@ def unreachable(url: str, exc: requests.RequestException, secrets: t.Iterable[st
         reason += ": host name not found"
     elif isinstance(cause, urllib3.exceptions.NewConnectionError):
         reason += ": " + str(cause).rsplit("]", 1)[-1].strip()
+    elif answer := not_http(exc):
+        reason += f": the server does not speak HTTP (it answered {answer!r})"
+    elif isinstance(exc, requests.exceptions.SSLError):
+        found = re.search(r"\[SSL: \w+\][^'\")(]*", str(exc))
+        reason += f": {found.group(0).strip() if found else 'TLS handshake failed'}"
+        if "WRONG_VERSION_NUMBER" in str(exc):
+            reason += "; the server speaks plain HTTP: use http://"
     return ConfigError(
         redact(f"api_url {base} could not be reached ({reason}); check the setting", secrets)
     )

@@ -53,12 +53,29 @@ class RateLimitExhaustedError(FatalAPIError):
     """Still rate limited after waiting `rate_limit_max_wait` seconds in a row."""
 
 
-def header_number(response: requests.Response, name: str) -> int | None:
-    text = response.headers.get(name)
-    try:
-        return max(0, int(float(text))) if text is not None else None
-    except ValueError:
-        return None
+def header_numbers(response: requests.Response, name: str) -> list[int]:
+    """The numbers in a header; Tripletex sometimes joins two limits' with a comma."""
+    numbers = []
+    for part in (response.headers.get(name) or "").split(","):
+        try:
+            numbers.append(max(0, int(float(part))))
+        except ValueError:
+            continue
+    return numbers
+
+
+def window_headers(response: requests.Response) -> tuple[int | None, int | None]:
+    """(calls left, seconds to its reset) of the strictest limit a response reports.
+
+    With two comma-joined limits (`Remaining: 99, 30`, `Reset: 4, 4`) the one with the
+    fewest calls left binds; on a tie, the one that resets later.
+    """
+    remaining, resets = header_numbers(response, REMAINING), header_numbers(response, RESET)
+    if not remaining:
+        return None, max(resets) if resets else None
+    latest = max(resets) if resets else None
+    pairs = [(left, resets[i] if i < len(resets) else latest) for i, left in enumerate(remaining)]
+    return min(pairs, key=lambda pair: (pair[0], -(pair[1] or 0)))
 
 
 @dataclass
@@ -122,8 +139,7 @@ class RateLimiter:
         are assumed not yet counted, and within one window the count only goes down
         (answers can arrive out of order).
         """
-        remaining = header_number(response, REMAINING)
-        reset = header_number(response, RESET)
+        remaining, reset = window_headers(response)
         with self._lock:
             now = self.clock()
             reset_at = now + reset if reset is not None else self._reset_at
@@ -145,7 +161,7 @@ class RateLimiter:
         The next `acquire` sleeps it. Returns the wait; raises RateLimitExhaustedError
         when `waited` plus this wait would pass `max_wait`.
         """
-        reset = header_number(response, RESET)
+        reset = window_headers(response)[1]
         if reset is not None:
             wait = reset + self._jitter()
         else:

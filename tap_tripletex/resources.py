@@ -76,6 +76,11 @@ class Resource:
     def primary_keys(self) -> list[str]:
         return ["company_id", *(() if self.single else self.key)]
 
+    @property
+    def replication_key(self) -> str | None:
+        """What the stream's bookmark holds: the change time, a business date, or none."""
+        return "last_changed_at" if self.changed_since else self.date_field
+
 
 Core = partial(Resource, selected_by_default=True)
 _INVOICE_DATES = ("invoiceDateFrom", "invoiceDateTo")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from singer_sdk import typing as th
 
+from tap_tripletex.configcheck import number_or_text
 from tap_tripletex.ratelimit import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_RATE_LIMIT_MAX_WAIT,
@@ -167,7 +168,7 @@ SETTINGS: dict = th.PropertiesList(
     ),
     th.Property(
         "retry_backoff",
-        th.NumberType(minimum=0),
+        th.CustomType(number_or_text(minimum=0)),
         default=DEFAULT_RETRY_BACKOFF,
         title="Retry backoff (seconds)",
         description=(
@@ -184,7 +185,7 @@ SETTINGS: dict = th.PropertiesList(
     ),
     th.Property(
         "rate_limit_max_wait",
-        th.NumberType(minimum=0),
+        th.CustomType(number_or_text(minimum=0)),
         default=DEFAULT_RATE_LIMIT_MAX_WAIT,
         title="Rate limit max wait (seconds)",
         description=(
@@ -194,7 +195,7 @@ SETTINGS: dict = th.PropertiesList(
     ),
     th.Property(
         "rate_limit_window",
-        th.NumberType(minimum=0),
+        th.CustomType(number_or_text(minimum=0)),
         default=DEFAULT_RATE_LIMIT_WINDOW,
         title="Rate limit window (seconds)",
         description=(

@@ -25,8 +25,10 @@ from tap_tripletex.errors import (
     redact,
     register_secrets,
 )
+from tap_tripletex.inputcheck import check_inputs
 from tap_tripletex.memory import tune_allocator
 from tap_tripletex.output import TapWriter
+from tap_tripletex.quietlog import quiet_logs
 from tap_tripletex.readahead import DEFAULT_MAX_CONCURRENCY
 from tap_tripletex.readplan import ReadPlan
 from tap_tripletex.settings import SETTINGS
@@ -46,22 +48,24 @@ class TapTripletex(Tap):
         self._companies: Companies | None = None
         self._checked = False
         config = kwargs.get("config")
+        env = bool(kwargs.get("parse_env_config"))
         if isinstance(config, dict):
             register_secrets(*(config.get(name) for name in TOKENS))
         try:
             super().__init__(*args, **kwargs)
         except ConfigValidationError as invalid:
             # The SDK's messages echo values: report the setting, not the value.
-            check_config(self.config, self.config_jsonschema)
+            check_config(self.config, self.config_jsonschema, env=env)
             first = invalid.errors[0] if invalid.errors else str(invalid)
             raise ConfigError(redact(f"invalid config: {first}")) from None
         register_secrets(*(self.config.get(name) for name in TOKENS))
         if kwargs.get("validate_config", True):
-            check_config(self.config, self.config_jsonschema)
+            check_config(self.config, self.config_jsonschema, env=env)
         # Every stream's requests go through this pool. Its threads start on first use
-        # and end when the tap is collected, or at exit.
+        # and end when the tap is collected, or at exit. (Discovery does not check the
+        # settings: a max_concurrency below 1 must not stop it.)
         self.request_pool = ThreadPoolExecutor(
-            max_workers=int(self.config.get("max_concurrency", DEFAULT_MAX_CONCURRENCY)),
+            max_workers=max(1, int(self.config.get("max_concurrency", DEFAULT_MAX_CONCURRENCY))),
             thread_name_prefix="tripletex",
         )
         assert isinstance(self.message_writer, TapWriter)
@@ -101,7 +105,9 @@ class TapTripletex(Tap):
         self.mapper.register_raw_streams_from_catalog(selected)
 
     def discover_streams(self) -> list[TripletexStream]:
-        return build_streams(self)
+        streams = build_streams(self)
+        quiet_logs(self.logger, streams)
+        return streams
 
     @property
     def session(self) -> TripletexSession:
@@ -146,6 +152,7 @@ def main() -> None:
     """
     tune_allocator()
     try:
+        check_inputs(sys.argv[1:])
         TapTripletex.cli()
     except Interrupted as signalled:
         with contextlib.suppress(Exception):  # the target may be gone

@@ -102,8 +102,8 @@ def meltano(
 
 
 def project_copy(dest: Path) -> Path:
-    """This repo's Meltano project (meltano.yml only), with the tap installed from this
-    checkout, in `dest`."""
+    """This repo's Meltano project (meltano.yml and the dbt project in transform/), with
+    the tap installed from this checkout, in `dest`."""
     config = yaml.safe_load((ROOT / "meltano.yml").read_text())
     for plugin in config["plugins"]["extractors"]:
         if plugin.get("pip_url") == "-e .":
@@ -111,6 +111,8 @@ def project_copy(dest: Path) -> Path:
     dest.mkdir(parents=True, exist_ok=True)
     (dest / "meltano.yml").write_text(yaml.safe_dump(config, sort_keys=False))
     (dest / "output").mkdir(exist_ok=True)
+    ignore = shutil.ignore_patterns("target", "logs", "dbt_packages")
+    shutil.copytree(ROOT / "transform", dest / "transform", ignore=ignore, dirs_exist_ok=True)
     return dest
 
 

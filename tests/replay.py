@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from socketserver import BaseRequestHandler
 from urllib.parse import parse_qs, unquote, urlsplit
 
 SESSION = {"value": {"token": "replay-session-token", "expirationDate": "2099-01-01"}}
@@ -53,7 +54,14 @@ def replay(exchanges: list[dict], seen: list[dict]) -> Iterator[str]:
                 return
             self._send(page["status"], page["body"], page["headers"])
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    with serve(Handler) as url:
+        yield url
+
+
+@contextmanager
+def serve(handler: type[BaseRequestHandler]) -> Iterator[str]:
+    """`handler` on a free local port, in a thread: the base URL, `.../v2`."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -33,6 +33,7 @@ from tests.meltano_support import (
     python310,
     skip_or_fail,
 )
+from tools import plugin_definition
 
 pytestmark = pytest.mark.e2e
 
@@ -369,3 +370,54 @@ def test_readme_demo() -> None:
     expected = expected_counts(Simulator(seed=dev.DEMO_SEED, size=dev.DEMO_SIZE))
     assert shown == expected
     assert dev.DEMO_DB.exists()
+    # The reporting models were built and every dbt test passed (meltano run fails
+    # otherwise); the demo ends with the P&L of the last three months.
+    assert "Profit and loss, last three months" in done.stdout
+    assert re.search(r"^  Resultat( +-?[\d,]+){3}$", done.stdout, re.M), done.stdout[-2000:]
+
+
+# Settings by environment variable --------------------------------------------------------
+def test_every_numeric_setting_survives_meltano_by_environment_variable(project: Path) -> None:
+    """Issue 16, case 7: Meltano cast a `decimal` setting given by environment variable
+    to a Decimal, then crashed writing the tap's config ("Object of type Decimal is not
+    JSON serializable"). Each numeric setting is given by environment variable: valid
+    values reach the tap, and a value out of range comes back as the tap's line naming it."""
+    definition = yaml.safe_load(HUB_FILE.read_text())
+    about = plugin_definition.about()
+    numeric = {  # the tap's own numeric settings (each has a minimum)
+        name: prop
+        for name, prop in about["settings"]["properties"].items()
+        if {"number", "integer"} & set(prop.get("type") or []) and "minimum" in prop
+    }
+    assert {"retry_backoff", "rate_limit_max_wait", "rate_limit_window", "page_size"} <= set(
+        numeric
+    )
+    assert "decimal" not in {s["kind"] for s in definition["settings"]}
+    valid = {
+        f"TAP_TRIPLETEX_{name.upper()}": "0.5" if "number" in prop["type"] else str(prop["minimum"])
+        for name, prop in numeric.items()
+    }
+    done = meltano(
+        project, "invoke", "tap-tripletex", "--discover", env=meltano_env(**SIM_TOKENS, **valid)
+    )
+    assert json.loads(done.stdout)["streams"]
+    for name, prop in numeric.items():
+        low = "-0.5" if "number" in prop["type"] else str(int(prop["minimum"]) - 1)
+        env = meltano_env(
+            **{
+                **SIM_TOKENS,
+                **valid,
+                "TAP_TRIPLETEX_API_URL": "http://127.0.0.1:9/v2",
+                f"TAP_TRIPLETEX_{name.upper()}": low,
+                # Meltano relays the tap's stderr lines at info level.
+                "MELTANO_CLI_LOG_LEVEL": "info",
+            }
+        )
+        failed = meltano(project, "invoke", "tap-tripletex", env=env, check=False)
+        output = failed.stdout + failed.stderr
+        assert failed.returncode == 1, output[-2000:]
+        assert "Decimal" not in output
+        assert re.search(rf"tap-tripletex: error: {name} must be .* \(got \"?{low}\"?\)", output), (
+            output[-2000:]
+        )
+        assert "sim-consumer" not in output and "sim-employee" not in output

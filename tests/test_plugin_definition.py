@@ -211,7 +211,9 @@ HUB_EXTRACTOR_SCHEMA: dict[str, t.Any] = {
 KINDS_FOR_TYPE = {
     "string": {"string", "password", "date_iso8601", "email", "file", "options", "hidden", "oauth"},
     "integer": {"integer", "options"},
-    "number": {"decimal", "integer"},
+    # Not "decimal": Meltano crashes on one set by environment variable (a Decimal it
+    # cannot write as JSON); the tap reads a number given as text.
+    "number": {"string", "integer"},
     "boolean": {"boolean"},
     "object": {"object"},
     "array": {"array"},

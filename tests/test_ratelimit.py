@@ -10,7 +10,12 @@ import requests
 
 from tap_tripletex.auth import TripletexSession
 from tap_tripletex.errors import GaveUpError
-from tap_tripletex.ratelimit import RateLimiter, RateLimitExhaustedError, RetryPolicy
+from tap_tripletex.ratelimit import (
+    RateLimiter,
+    RateLimitExhaustedError,
+    RetryPolicy,
+    window_headers,
+)
 from tap_tripletex.simulator import Simulator
 from tests.taputil import TOKENS
 
@@ -89,6 +94,36 @@ def test_an_answer_from_the_next_window_brings_its_fresh_count() -> None:
     for _ in range(5):
         limits.acquire()
     assert fake.sleeps == []
+
+
+def test_comma_joined_limits_take_the_strictest_pair() -> None:
+    """Issue 16, case 10: `Limit: 100, 30`, `Remaining: 99, 30`, `Reset: 4, 4` (real
+    traffic) means 30 calls left, not 99 and not none."""
+    assert window_headers(response(X_Rate_Limit_Remaining="99, 30", X_Rate_Limit_Reset="4, 4")) == (
+        30,
+        4,
+    )
+    assert window_headers(response(X_Rate_Limit_Remaining="5, 5", X_Rate_Limit_Reset="2, 7")) == (
+        5,
+        7,
+    )  # a tie: the later reset binds
+    fake = FakeTime()
+    limits = limiter(fake)
+    limits.observe(
+        response(
+            X_Rate_Limit_Limit="100, 30", X_Rate_Limit_Remaining="99, 2", X_Rate_Limit_Reset="4, 6"
+        )
+    )
+    limits.acquire()
+    limits.acquire()
+    assert fake.sleeps == []
+    limits.acquire()  # the 30-call limit is used up: wait for its reset, not the other's
+    (pause,) = fake.sleeps
+    assert 6.05 <= pause <= 6.5
+    wait = limits.refused(
+        response(429, X_Rate_Limit_Reset="3, 8"), attempt=0, waited=0.0, what="invoice"
+    )
+    assert 8.05 <= wait <= 8.5  # a 429 without counts: the later reset
 
 
 def test_a_429_with_a_reset_header_waits_for_that_reset() -> None:

@@ -123,6 +123,9 @@ def test_session_create(sim: Simulator, base: str) -> None:
     [
         ({"consumerToken": "nope"}, "arg:consumerToken"),
         ({"employeeToken": "nope"}, "arg:employeeToken"),
+        # Issue 16, case 5: a non-ASCII token is a wrong token (422), not a server error.
+        ({"consumerToken": "s\u00e6rnorsk-token-\u00f8"}, "arg:consumerToken"),
+        ({"employeeToken": "employee-\u00e5"}, "arg:employeeToken"),
         ({"expirationDate": ""}, "arg:expirationDate"),
         ({"expirationDate": "29.07.2026"}, "arg:expirationDate"),
         ({"expirationDate": TODAY.isoformat()}, "arg:expirationDate"),

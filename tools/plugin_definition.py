@@ -85,12 +85,15 @@ def setting_kind(name: str, prop: dict[str, t.Any]) -> str:
     if "enum" in prop:
         return "options"
     types = json_types(prop)
+    # Never `decimal`: Meltano makes a decimal set by environment variable a Decimal,
+    # which it then cannot write as JSON. A number setting is a string to Meltano,
+    # and the tap reads numeric text.
     for json_type, kind in (
         ("object", "object"),
         ("array", "array"),
         ("boolean", "boolean"),
         ("integer", "integer"),
-        ("number", "decimal"),
+        ("number", "string"),
     ):
         if json_type in types:
             return kind

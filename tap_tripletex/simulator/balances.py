@@ -105,18 +105,7 @@ def reply(dataset: Dataset, params: Mapping[str, str]) -> Reply:
         found.sort(key=lambda row: (resolve(row["account"]) or {}).get("number") or 0)
     if sorting.startswith("-"):
         found.reverse()
-    start = listing.integer(params, "from", 0)
-    count = listing.integer(params, "count", listing.DEFAULT_COUNT)
-    values = found[start : start + count]
-    more = start + len(values) < len(found)
-    envelope = {
-        "fullResultSize": start + len(values) + 1 if more else len(found),
-        "from": start,
-        "count": len(values),
-        "versionDigest": "'If-None-Match' header not specified",
-        "values": [fields.apply(v, tree, resolve) for v in values],
-    }
-    return Reply(200, _encode(envelope))
+    return listing.page_reply(params, found, tree, resolve)
 
 
 def _accounts(dataset: Dataset) -> fields.Resolver:

@@ -180,6 +180,25 @@ def list_reply(
     return Reply(200, body)
 
 
+def page_reply(
+    params: Mapping[str, str], found: list[Any], tree: fields.Tree, resolve: Any = None
+) -> Reply:
+    """A page of records computed in memory (not a table), in the list envelope, with the
+    inexact `fullResultSize` of every list."""
+    start = integer(params, "from", 0)
+    count = integer(params, "count", DEFAULT_COUNT)
+    page = found[start : start + count]
+    more = start + len(page) < len(found)
+    envelope = {
+        "fullResultSize": start + len(page) + 1 if more else len(found),
+        "from": start,
+        "count": len(page),
+        "versionDigest": NO_DIGEST.decode().strip('"'),
+        "values": [fields.apply(record, tree, resolve) for record in page],
+    }
+    return Reply(200, _encode(envelope))
+
+
 def single_reply(
     dataset: Dataset, table: Table, record_id: int, params: Mapping[str, str]
 ) -> Reply:

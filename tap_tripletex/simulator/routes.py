@@ -97,20 +97,9 @@ def who_am_i(sim: Simulator, company_id: int, proxy: bool) -> Reply:
 def company_list(sim: Simulator, params: Mapping[str, str]) -> Reply:
     """Client companies the token may log in to (empty unless the token is an accountant's)."""
     clients = [dict(sim.company(cid), customerCompanyId=cid) for cid in sim.client_ids]
-    start = listing.integer(params, "from", 0)
-    count = listing.integer(params, "count", listing.DEFAULT_COUNT)
     try:
         tree = fields.parse(params.get("fields") or "*")
         fields.check(tree, clients[0] if clients else sim.company(sim.company_id))
     except fields.FieldsError as exc:
         raise bad_request(str(exc)) from None
-    page = [fields.apply(c, tree) for c in clients[start : start + count]]
-    more = start + len(page) < len(clients)
-    envelope = {
-        "fullResultSize": start + len(page) + 1 if more else len(clients),
-        "from": start,
-        "count": len(page),
-        "versionDigest": "'If-None-Match' header not specified",
-        "values": page,
-    }
-    return Reply(200, _encode(envelope))
+    return listing.page_reply(params, clients, tree)

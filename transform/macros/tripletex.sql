@@ -54,3 +54,14 @@
   {%- set step = modules.re.sub('(.)([A-Z][a-z]+)', '\\1_\\2', name) -%}
   {{- return(modules.re.sub('([a-z0-9])([A-Z])', '\\1_\\2', step) | lower) -}}
 {% endmacro %}
+
+{# The aging bucket of an open item, from its days overdue. #}
+{% macro tx_aging_bucket(days_overdue) %}
+    case
+        when {{ days_overdue }} is null or {{ days_overdue }} <= 0 then 'ikke forfalt'
+        when {{ days_overdue }} <= 30 then '1-30'
+        when {{ days_overdue }} <= 60 then '31-60'
+        when {{ days_overdue }} <= 90 then '61-90'
+        else 'over 90'
+    end
+{% endmacro %}

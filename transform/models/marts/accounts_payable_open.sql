@@ -18,11 +18,5 @@ with open_invoices as (
 )
 select
     *,
-    case
-        when days_overdue is null or days_overdue <= 0 then 'ikke forfalt'
-        when days_overdue <= 30 then '1-30'
-        when days_overdue <= 60 then '31-60'
-        when days_overdue <= 90 then '61-90'
-        else 'over 90'
-    end as aging_bucket
+    {{ tx_aging_bucket('days_overdue') }} as aging_bucket
 from open_invoices
