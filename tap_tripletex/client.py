@@ -298,8 +298,9 @@ class TripletexStream(ReadAheadStream):
 
     def _checkpoint(self, context: dict, last_day: str) -> None:
         """Move the partition's bookmark to a completed window's last day, and emit STATE.
-        Not for a stream without a date field: it is read whole every run."""
-        if not self.replication_key:
+        Not for a stream read only for its children (it keeps no state and reads all of
+        its parents' records each run), nor one without a date field."""
+        if not (self.replication_key and self.selected):
             return
         state = self.get_context_state({"company_id": context["company_id"]})
         moved = self._tap_ref.plan.window_done(self, state, last_day)

@@ -108,10 +108,12 @@ class ReadPlan:
                     ", ".join(map(str, sorted(self._absent[stream.name]))),
                 )
         versions = {s.name: v for s in synced if (v := self._due(s, state, interval))}
-        # Parents whose lines are read inside them are whole together, under one version.
+        # Parents whose lines are read inside them are whole together, under one version,
+        # when one that keeps a bookmark (a selected one) is due.
         for stream in synced:
             parents = _parents(stream)
-            if any(p in versions for p in parents if self._streams[p].replication_key):
+            keeping = [p for p in parents if self._streams[p].replication_key]
+            if any(p in versions and self._streams[p].selected for p in keeping):
                 shared = min(versions.get(p, self.version) for p in parents)
                 versions.update(dict.fromkeys(parents, shared))
             if parents and all(p in versions for p in parents):
@@ -129,6 +131,8 @@ class ReadPlan:
         """The version of the whole read this run makes of `stream`, or None."""
         if not stream.replication_key:
             return None if _parents(stream) else self.version  # lines follow their parents
+        if not stream.selected:
+            return self.version  # read only for its children: no bookmark, all of it
         saved = [partition_state(state, stream.name, c) or {} for c in self.companies]
         now = parse_instant(self.started)
         unfinished = [
@@ -153,7 +157,7 @@ class ReadPlan:
     def whole_read_from(self, stream: Stream, company_id: int) -> date | None:
         """Where a company's whole read of `stream` goes on from (None: from the start),
         marking it begun in the state, so that a killed run's next run finishes it."""
-        if not (stream.replication_key and self.reads_whole(stream)):
+        if not (stream.replication_key and stream.selected and self.reads_whole(stream)):
             return None
         state = stream.get_context_state({"company_id": company_id})
         version = self.versions[stream.name]
@@ -175,7 +179,7 @@ class ReadPlan:
     def skipped(self, stream: Stream, company_id: int, *, unavailable: bool = False) -> None:
         """A company's read of `stream` did not complete: refused, or 403/404. A company
         that never read the stream has no rows in its table to lose: it holds nothing up."""
-        state = stream.get_context_state({"company_id": company_id})
+        state = stream.get_context_state({"company_id": company_id}) if stream.selected else {}
         state.pop(PENDING, None)
         if unavailable and company_id not in self._holding.get(stream.name, set()):
             state[UNAVAILABLE] = True
@@ -210,7 +214,7 @@ class ReadPlan:
         if version is not None and stream.selected and emit:
             self._writer.activate(stream, version)
             stream.logger.info("%s: read whole, version %d activated", stream.name, version)
-        if version is not None and not _parents(stream):
+        if version is not None and stream.selected and not _parents(stream):
             read = self._done.get(stream.name, set()) - self._never_read.get(stream.name, set())
             for company_id in read:
                 state = stream.get_context_state({"company_id": company_id})
