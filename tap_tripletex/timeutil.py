@@ -27,7 +27,10 @@ def parse_start(value: str) -> date:
     return moment.astimezone(OSLO).date()
 
 
-def date_windows(first: date, last: date, days: int) -> list[tuple[date, date]]:
+Window = tuple[date, date]  # [first day, end day): Tripletex's dateTo is exclusive
+
+
+def date_windows(first: date, last: date, days: int) -> list[Window]:
     """Cover `first`..`last` inclusive with [start, end) windows of at most `days` days.
 
     Tripletex date ranges exclude their end, so the last window ends the day after `last`.
@@ -42,7 +45,7 @@ def date_windows(first: date, last: date, days: int) -> list[tuple[date, date]]:
     return windows
 
 
-def month_windows(first: date, last: date) -> list[tuple[date, date]]:
+def month_windows(first: date, last: date) -> list[Window]:
     """The calendar months from `first`'s through `last`'s, as [1st, next 1st) windows."""
     windows = []
     start = first.replace(day=1)
@@ -51,3 +54,12 @@ def month_windows(first: date, last: date) -> list[tuple[date, date]]:
         windows.append((start, stop))
         start = stop
     return windows
+
+
+def year_windows(first: date, last: date) -> list[Window]:
+    """The calendar years from `first`'s through `last`'s, the first from `first`'s month."""
+    start = first.replace(day=1)
+    return [
+        (start if year == first.year else date(year, 1, 1), date(year + 1, 1, 1))
+        for year in range(first.year, last.year + 1)
+    ]

@@ -87,8 +87,6 @@ def test_dbt_sqlserver_parses_and_compiles(project: Path) -> None:
         "--target",
         "sqlserver",
         "--no-populate-cache",
-        "--select",
-        "marts",
         env=env,
         check=False,
     )

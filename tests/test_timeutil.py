@@ -42,3 +42,18 @@ def test_start_after_end_gives_no_window() -> None:
 )
 def test_start_date_as_date_or_datetime(text: str, expected: date) -> None:
     assert parse_start(text) == expected
+
+
+def test_month_and_year_windows_are_calendar_periods_with_exclusive_ends() -> None:
+    from tap_tripletex.timeutil import month_windows, year_windows  # noqa: PLC0415
+
+    assert month_windows(date(2024, 11, 15), date(2025, 1, 2)) == [
+        (date(2024, 11, 1), date(2024, 12, 1)),
+        (date(2024, 12, 1), date(2025, 1, 1)),
+        (date(2025, 1, 1), date(2025, 2, 1)),
+    ]
+    assert year_windows(date(2023, 3, 15), date(2025, 1, 2)) == [
+        (date(2023, 3, 1), date(2024, 1, 1)),
+        (date(2024, 1, 1), date(2025, 1, 1)),
+        (date(2025, 1, 1), date(2026, 1, 1)),
+    ]

@@ -16,7 +16,7 @@ import tempfile
 import typing as t
 from collections import defaultdict
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import jsonschema
@@ -423,3 +423,29 @@ def test_a_company_left_out_of_a_run_keeps_its_rows(accountant: t.Any) -> None:
     warehouse = Warehouse().load(first).load(second)
     for stream in ("currency", "contact"):
         assert CLIENTS[2] in {key[0] for key in warehouse.rows(stream)}, stream
+
+
+def test_balance_sheet_reads_months_only_in_years_with_movements() -> None:
+    """From a start_date years before the first posting, each empty year costs one
+    request, not twelve; the months of the others are read one by one."""
+    simulator = Simulator(seed=11, size=600)
+    with simulator.serve() as url:
+        config = {"api_url": url, "start_date": "2010-03-15"}
+        output = run_tap(config, select(discover(config), ["balance_sheet"]))
+    assert output.returncode == 0, output.stderr[-3000:]
+    keys = {(r["account_id"], r["startDate"]) for r in output.records("balance_sheet")}
+    assert keys == {
+        (r["account"]["id"], r["startDate"]) for r in simulator.records("balance_sheet")
+    }
+    windows = [
+        (p["dateFrom"], p["dateTo"])
+        for _, path, p in simulator.requests
+        if path == "/v2/balanceSheet"
+    ]
+    years = range(2010, simulator.today.year + 1)
+    probes = [w for w in windows if (date.fromisoformat(w[1]) - date.fromisoformat(w[0])).days > 31]
+    assert [w[1][:4] for w in probes] == [str(y + 1) for y in years]
+    assert probes[0][0] == "2010-03-01"
+    months = [w for w in windows if w not in probes]
+    first_year = min(r["startDate"][:4] for r in simulator.records("balance_sheet"))
+    assert months and min(m[0] for m in months) >= f"{first_year}-01-01"
