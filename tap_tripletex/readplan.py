@@ -72,8 +72,10 @@ class ReadPlan:
     def __init__(self, tap: Tap, writer: TapWriter) -> None:
         self._tap = tap
         self._writer = writer
-        self.version = tap.initialized_at  # milliseconds: later runs get larger versions
-        self.started = utc_iso(datetime.fromtimestamp(tap.initialized_at / 1000, timezone.utc))
+        # The run's version: its start in epoch seconds, as the SDK's own (targets store it
+        # in an integer column); `begin` makes it later than any whole read in the state.
+        self.version = tap.initialized_at // 1000
+        self.started = _iso(self.version)
         self.companies: tuple[int, ...] = ()
         self.versions: dict[str, int] = {}  # stream -> version, for streams read whole
         self._failures: Mapping[int, str] = {}
@@ -90,6 +92,8 @@ class ReadPlan:
 
     def begin(self, companies: Companies, state: Mapping[str, t.Any]) -> None:
         """Decide, before any stream is read, which streams this run reads whole."""
+        self.version = max(self.version, _last_version(state) + 1)  # two runs in a second
+        self.started = _iso(self.version)
         self.companies = tuple(companies.ids())
         self._failures = companies.failures
         interval = int(
@@ -229,3 +233,18 @@ class ReadPlan:
 def _parents(stream: Stream) -> tuple[str, ...]:
     resource = getattr(stream, "resource", None)
     return tuple(getattr(resource, "parents", ()) or ())
+
+
+def _iso(version: int) -> str:
+    return utc_iso(datetime.fromtimestamp(version, timezone.utc))
+
+
+def _last_version(state: Mapping[str, t.Any]) -> int:
+    """The latest version a whole read in `state` was made under (its start, in seconds)."""
+    found = [
+        int(parse_instant(str(partition[FULL_READ_AT])).timestamp())
+        for bookmark in (state.get("bookmarks") or {}).values()
+        for partition in (bookmark or {}).get("partitions") or ()
+        if partition.get(FULL_READ_AT)
+    ]
+    return max(found, default=0)
