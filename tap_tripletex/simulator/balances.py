@@ -9,6 +9,7 @@ the postings of deleted vouchers) leave it at once.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
@@ -35,14 +36,13 @@ class _Posting(msgspec.Struct):
 
 _decode_posting = msgspec.json.Decoder(_Posting).decode
 _encode = msgspec.json.encode
-_cache: dict[tuple[int, int, int], list[Movement]] = {}
 
 
-def movements(dataset: Dataset) -> list[Movement]:
-    """Every posting as (date, account id, amount), cached per revision of the table."""
-    table = dataset.tables["ledger_posting"]
-    key = (id(dataset), id(table), table.revision)
-    if key not in _cache:
+class Ledger:
+    """A company's postings by date, and the balances the tap asks for month after month:
+    each opening balance is the one before it plus the postings in between."""
+
+    def __init__(self, table: Any) -> None:
         found = []
         for blob in table.blobs:
             posting = _decode_posting(blob)
@@ -50,21 +50,48 @@ def movements(dataset: Dataset) -> list[Movement]:
             account = (posting.account or {}).get("id")
             if day is not None and isinstance(account, int):
                 found.append((day.toordinal(), account, float(posting.amount or 0)))
-        _cache.clear()  # one dataset's revision at a time is enough
-        _cache[key] = found
-    return _cache[key]
+        found.sort()
+        self.movements: list[Movement] = found
+        self.days = [day for day, _, _ in found]
+        self._openings: dict[int, dict[int, float]] = {0: {}}
+
+    def opening(self, day: int) -> dict[int, float]:
+        """Each account's balance before `day` (an ordinal)."""
+        if day not in self._openings:
+            before = max(known for known in list(self._openings) if known <= day)
+            balances = dict(self._openings[before])
+            low, high = bisect_left(self.days, before), bisect_left(self.days, day)
+            for _, account, amount in self.movements[low:high]:
+                balances[account] = balances.get(account, 0.0) + amount
+            self._openings[day] = balances
+        return self._openings[day]
+
+    def change(self, first: int, end: int) -> dict[int, float]:
+        found: dict[int, float] = {}
+        low, high = bisect_left(self.days, first), bisect_left(self.days, end)
+        for _, account, amount in self.movements[low:high]:
+            found[account] = found.get(account, 0.0) + amount
+        return found
+
+
+_ledgers: dict[int, tuple[int, Ledger]] = {}  # id of a posting table -> (revision, ledger)
+
+
+def ledger(dataset: Dataset) -> Ledger:
+    """The company's ledger, built again after its postings change."""
+    table = dataset.tables["ledger_posting"]
+    revision, found = _ledgers.get(id(table), (-1, None))
+    if found is None or revision != table.revision:
+        found = Ledger(table)
+        _ledgers[id(table)] = (table.revision, found)
+    return found
 
 
 def rows(dataset: Dataset, low: date, high: date) -> list[dict[str, Any]]:
     """The balance sheet for [low, high), one row per account with movements, by id."""
-    opening: dict[int, float] = {}
-    change: dict[int, float] = {}
-    first, end = low.toordinal(), high.toordinal()
-    for day, account, amount in movements(dataset):
-        if day < first:
-            opening[account] = opening.get(account, 0.0) + amount
-        elif day < end:
-            change[account] = change.get(account, 0.0) + amount
+    books = ledger(dataset)
+    opening = books.opening(low.toordinal())
+    change = books.change(low.toordinal(), high.toordinal())
     url = f"{HOST}/v2/ledger/account/"
     return [
         {

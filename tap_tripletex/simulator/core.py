@@ -162,7 +162,7 @@ class Simulator:
     def balance_sheet(self, company_id: int | None = None) -> list[dict[str, Any]]:
         """`/balanceSheet` month by month, from the first posting's month through today's."""
         dataset = self.dataset(company_id)
-        days = [day for day, _, _ in balances.movements(dataset)]
+        days = balances.ledger(dataset).days
         found: list[dict[str, Any]] = []
         month = date.fromordinal(min(days)).replace(day=1) if days else self.today
         while days and month <= self.today:
