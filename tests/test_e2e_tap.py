@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import tempfile
+import typing as t
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -64,7 +65,10 @@ def test_discover_then_sync_every_core_stream_exactly(simulator_url: str) -> Non
 
     schemas = {m["stream"]: m for m in output.messages if m["type"] == "SCHEMA"}
     validators = {n: jsonschema.Draft7Validator(s["schema"]) for n, s in schemas.items()}
+    properties = {n: s["schema"]["properties"] for n, s in schemas.items()}
+    assert all(s["schema"].get("type") == "object" for s in schemas.values())
     keys: set[tuple] = set()
+    valid: set[tuple] = set()
     for message in output.messages:
         if message["type"] != "RECORD":
             continue
@@ -74,9 +78,24 @@ def test_discover_then_sync_every_core_stream_exactly(simulator_url: str) -> Non
         key = (stream, *(record[k] for k in key_names))
         assert key not in keys, key
         keys.add(key)
-        error = next(validators[stream].iter_errors(record), None)
-        assert error is None, (stream, key, error and error.message)
+        # A record is valid when each of its properties is (the schemas list properties
+        # and check JSON types only), and values of one shape validate alike.
+        for name, value in record.items():
+            if (stream, name, shape(value)) not in valid:
+                checker = validators[stream].evolve(schema=properties[stream].get(name, {}))
+                error = next(checker.iter_errors(value), None)
+                assert error is None, (stream, key, name, error and error.message)
+                valid.add((stream, name, shape(value)))
     assert output.states and output.final_state["bookmarks"]
+
+
+def shape(value: t.Any) -> t.Any:
+    """The JSON types of a value, all the way down (what a type-only schema checks)."""
+    if isinstance(value, dict):
+        return tuple(sorted((k, shape(v)) for k, v in value.items()))
+    if isinstance(value, list):
+        return ("list", frozenset(shape(v) for v in value))
+    return type(value).__name__
 
 
 def test_about_and_test_modes() -> None:
