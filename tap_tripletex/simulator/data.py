@@ -30,43 +30,13 @@ VERSIONS = (0, 0, 0, 0, 1, 1, 2, 3)
 POOL = 256  # candidate values per property
 COMBOS = 4096  # pre-joined chunks of pooled properties
 CHUNK = 6  # properties per chunk
+# fmt: off
 CURRENCIES = [
-    "NOK",
-    "SEK",
-    "DKK",
-    "USD",
-    "EUR",
-    "GBP",
-    "CHF",
-    "JPY",
-    "AUD",
-    "CAD",
-    "PLN",
-    "ISK",
-    "CZK",
-    "HUF",
-    "NZD",
-    "SGD",
-    "HKD",
-    "ZAR",
-    "CNY",
-    "INR",
-    "BRL",
-    "MXN",
-    "TRY",
-    "THB",
-    "KRW",
-    "ILS",
-    "AED",
-    "SAR",
-    "MYR",
-    "IDR",
-    "PHP",
-    "TWD",
-    "RON",
-    "BGN",
-    "UAH",
+    "NOK", "SEK", "DKK", "USD", "EUR", "GBP", "CHF", "JPY", "AUD", "CAD", "PLN", "ISK",
+    "CZK", "HUF", "NZD", "SGD", "HKD", "ZAR", "CNY", "INR", "BRL", "MXN", "TRY", "THB",
+    "KRW", "ILS", "AED", "SAR", "MYR", "IDR", "PHP", "TWD", "RON", "BGN", "UAH",
 ]
+# fmt: on
 METRICS: dict[str, tuple[str, Callable[[Record], float]]] = {
     "ledger_voucher": ("totalNumberOfPostings", lambda r: len(r.get("postings") or [])),
     "timesheet_entry": ("sumAllHours", lambda r: float(r.get("hours") or 0)),
