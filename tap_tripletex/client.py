@@ -173,10 +173,7 @@ class TripletexStream(IncrementalReads):
             record["company_id"] = company_id
             if ref and ref_key:
                 record[ref_key] = (record.get(ref) or {}).get("id")
-            for prop in flatten_nulls:
-                if record.get(prop) is None:
-                    record[prop] = {}
-            yield record
+            yield empty_nulls(record, flatten_nulls)
 
     @cached_property
     def flattened_objects(self) -> list[str]:
@@ -208,3 +205,11 @@ class TripletexStream(IncrementalReads):
         super().finalize_state_progress_markers(state)
         if self.parent_stream_type is None:
             self._tap_ref.close_output()
+
+
+def empty_nulls(record: dict[str, t.Any], properties: list[str]) -> dict[str, t.Any]:
+    """`record` with these null object properties as `{}` (see `flattened_objects`)."""
+    for prop in properties:
+        if record.get(prop) is None:
+            record[prop] = {}
+    return record

@@ -13,7 +13,7 @@ import typing as t
 from datetime import timedelta
 from functools import cache, cached_property
 
-from tap_tripletex.client import TripletexStream
+from tap_tripletex.client import TripletexStream, empty_nulls
 from tap_tripletex.idset import IdSet
 from tap_tripletex.pages import payload
 from tap_tripletex.resources import BY_NAME, RESOURCES, Resource
@@ -123,6 +123,7 @@ class InlineStream(_ChildMixin, TripletexStream):
         context = context or {}
         own_key = str(self.resource.parent_key)
         back_ref = BY_NAME[str(self.resource.parent)].path.rsplit("/", 1)[-1]
+        flatten = self.flattened_objects
         for name in self.resource.parents:
             if f"{name}_id" not in context:
                 continue
@@ -135,7 +136,7 @@ class InlineStream(_ChildMixin, TripletexStream):
                     if line.get("id") in seen:
                         continue
                     seen.add(line.get("id"))
-                record = dict(line, company_id=context["company_id"])
+                record = empty_nulls(dict(line, company_id=context["company_id"]), flatten)
                 if name == self.resource.parent:
                     record[own_key] = context[own_key]
                 else:  # another parent's copy of the line: its own parent is in the line

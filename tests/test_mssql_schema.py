@@ -300,3 +300,26 @@ def test_the_recommended_config_runs_with_some_streams_deselected() -> None:
         "customer",
         "sales_order",
     }
+
+
+def test_flattened_lines_read_inside_their_parents_carry_only_schema_columns() -> None:
+    """Lines that come inside their parents (order_line, project_participant) are flattened
+    like every record: a null reference becomes its `__id`/`__url` columns, not a key
+    target-mssql cannot find (KeyError 'inventory' before)."""
+    sim = Simulator(seed=2, size=300)
+    config = mssql_tap_config()
+    with sim.serve() as url:
+        settings = {**config, "api_url": url, "start_date": "2019-01-01"}
+        lines = ["order_line", "project_participant"]
+        output = run_tap(settings, select(discover_tap(settings), lines))
+    assert output.returncode == 0, output.stderr[-3000:]
+    schemas = {
+        m["stream"]: m["schema"]["properties"] for m in output.messages if m["type"] == "SCHEMA"
+    }
+    strays: dict[str, set[str]] = {}
+    for message in output.messages:
+        if message["type"] == "RECORD":
+            extra = set(message["record"]) - set(schemas[message["stream"]])
+            strays.setdefault(message["stream"], set()).update(extra)
+    assert set(strays) == set(lines)  # both streams had records
+    assert strays == {name: set() for name in lines}
