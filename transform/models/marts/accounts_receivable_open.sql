@@ -1,4 +1,6 @@
--- Customer invoices with an amount outstanding, aged at as_of_date (default today).
+-- Customer invoices with an amount outstanding, aged at as_of_date (default
+-- today; the amounts outstanding are those of the last load). An invoice without a due
+-- date is due on its date.
 with open_invoices as (
     select
         i.company_id,
@@ -10,11 +12,12 @@ with open_invoices as (
         c.customer_name,
         i.amount,
         i.amount_outstanding,
-        {{ dbt.datediff('i.due_date', tx_as_of_date(), 'day') }} as days_overdue
+        {{ dbt.datediff('coalesce(i.due_date, i.invoice_date)', tx_as_of_date(), 'day') }}
+            as days_overdue
     from {{ ref('stg_tripletex__invoice') }} as i
     left join {{ ref('stg_tripletex__customer') }} as c
         on c.company_id = i.company_id and c.customer_id = i.customer_id
-    where i.amount_outstanding <> 0
+    where i.amount_outstanding <> 0 and i.invoice_date <= {{ tx_as_of_date() }}
 )
 select
     *,
