@@ -25,8 +25,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from tap_tripletex.readahead import DEFAULT_MAX_CONCURRENCY
 from tap_tripletex.resources import BY_NAME, RESOURCES
+from tap_tripletex.settings import DEFAULTS
 from tap_tripletex.simulator import Simulator
 
 if t.TYPE_CHECKING:
@@ -281,11 +281,11 @@ def main() -> None:
     scale = 10 if args.quick else 1
     print(
         f"tap-tripletex benchmark on {platform.machine()}, {os.cpu_count()} CPUs, "
-        f"Python {platform.python_version()}, max_concurrency default {DEFAULT_MAX_CONCURRENCY}"
+        f"Python {platform.python_version()}, max_concurrency default {DEFAULTS['max_concurrency']}"
     )
     cpu_bound(400_000 // scale)
     end_to_end(200_000 // scale, args.dlt_python)
-    latency_bound(10_000, [1, DEFAULT_MAX_CONCURRENCY, 4])
+    latency_bound(10_000, [1, int(DEFAULTS["max_concurrency"]), 4])
     memory([10_000, 1_000_000 // scale])
 
 

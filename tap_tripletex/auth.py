@@ -8,52 +8,31 @@ company id as username and the session token as password.
 from __future__ import annotations
 
 import base64
-import logging
 import threading
 import time
 import typing as t
 from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 
-import msgspec
 import requests
 from singer_sdk.authenticators import APIAuthenticatorBase
 
-from tap_tripletex.errors import (
-    ConfigError,
-    GaveUpError,
-    api_error_fields,
-    describe_api_error,
-    describe_exception,
-    is_unreachable,
-    redact,
-    register_secrets,
-    unreachable,
-)
-from tap_tripletex.ratelimit import (
-    DEFAULT_MAX_RETRIES,
-    DEFAULT_RATE_LIMIT_MAX_WAIT,
-    DEFAULT_RATE_LIMIT_WINDOW,
-    DEFAULT_RETRY_BACKOFF,
-    DEFAULT_TIMEOUT,
-    RateLimiter,
-    RetryPolicy,
-)
+from tap_tripletex.answers import api_error_fields, describe_api_error
+from tap_tripletex.errors import ConfigError
+from tap_tripletex.ratelimit import RateLimiter
+from tap_tripletex.redaction import redact, register_secrets
+from tap_tripletex.requestpath import NOT_TRANSIENT, RequestPath, RetryPolicy
+from tap_tripletex.settings import DEFAULTS, with_defaults
 from tap_tripletex.timeutil import OSLO, oslo_now
 
 if t.TYPE_CHECKING:
     from collections.abc import Mapping
-
-logger = logging.getLogger("tap-tripletex")
 
 # A session dies at the Oslo midnight that starts its expiration date. Ask for
 # a date this many days ahead and renew once less than RENEW_MARGIN remains.
 SESSION_DAYS = 3
 RENEW_MARGIN = timedelta(hours=1)
 
-# Server errors that say the server will never do this (`python3 -m http.server` answers
-# PUT with 501): not retried; at session create, api_url is at fault.
-NOT_TRANSIENT = (501, 505)
 # Answers to session create that mean api_url is not Tripletex's API (a URL without /v2
 # gets Tripletex's own JSON 404).
 WRONG_PLACE = (404, 405, *NOT_TRANSIENT)
@@ -68,7 +47,7 @@ _TOKEN_SETTINGS = {
 class TripletexSession:
     """Mints the session token lazily, renews it near expiry or when rejected.
 
-    Also owns the run's rate limiter and retry policy, shared by every stream.
+    Also owns the run's request path (requestpath.py), shared by every stream.
     """
 
     def __init__(
@@ -78,7 +57,7 @@ class TripletexSession:
         consumer_token: str,
         employee_token: str,
         http: requests.Session,
-        timeout: float = DEFAULT_TIMEOUT,
+        timeout: float = float(DEFAULTS["request_timeout"]),
         clock: t.Callable[[], datetime] = oslo_now,
         limiter: RateLimiter | None = None,
         retry: RetryPolicy | None = None,
@@ -88,16 +67,18 @@ class TripletexSession:
         self.api_url = api_url.rstrip("/")
         self._consumer_token = consumer_token
         self._employee_token = employee_token
-        self._http = http
-        self.timeout = timeout
         self._clock = clock
-        self.limiter = limiter or RateLimiter()
-        self.retry = retry or RetryPolicy()
-        self._sleep = sleep
+        self.path = RequestPath(
+            http,
+            timeout=timeout,
+            limiter=limiter or RateLimiter(),
+            retry=retry or RetryPolicy(),
+            secrets=lambda: self.secrets,
+            sleep=sleep,
+        )
         self._token: str | None = None
         self._dies_at: datetime | None = None
         self._lock = threading.Lock()
-        self._reached = False  # whether anything has ever answered at api_url
         self.mint_count = 0
 
     @classmethod
@@ -105,19 +86,20 @@ class TripletexSession:
         cls, config: Mapping[str, t.Any], http: requests.Session | None = None
     ) -> TripletexSession:
         """The session for the tap's settings (README: "Rate limits, retries and errors")."""
+        config = with_defaults(config)
         return cls(
             api_url=str(config["api_url"]),
             consumer_token=str(config["consumer_token"]),
             employee_token=str(config["employee_token"]),
             http=http or requests.Session(),
-            timeout=float(config.get("request_timeout", DEFAULT_TIMEOUT)),
+            timeout=float(config["request_timeout"]),
             limiter=RateLimiter(
-                max_wait=float(config.get("rate_limit_max_wait", DEFAULT_RATE_LIMIT_MAX_WAIT)),
-                window=float(config.get("rate_limit_window", DEFAULT_RATE_LIMIT_WINDOW)),
+                max_wait=float(config["rate_limit_max_wait"]),
+                window=float(config["rate_limit_window"]),
             ),
             retry=RetryPolicy(
-                tries=int(config.get("max_retries", DEFAULT_MAX_RETRIES)) + 1,
-                first_wait=float(config.get("retry_backoff", DEFAULT_RETRY_BACKOFF)),
+                tries=int(config["max_retries"]) + 1,
+                first_wait=float(config["retry_backoff"]),
             ),
         )
 
@@ -144,9 +126,7 @@ class TripletexSession:
         Comparing tokens keeps concurrent rejections of one token to one renewal.
         """
         header = request.headers.get("Authorization", "")
-        self._forget(base64.b64decode(header.removeprefix("Basic ")).decode().partition(":")[2])
-
-    def _forget(self, used: str) -> None:
+        used = base64.b64decode(header.removeprefix("Basic ")).decode().partition(":")[2]
         with self._lock:
             if self._token == used:
                 self._token = None
@@ -158,24 +138,10 @@ class TripletexSession:
     def call(
         self, path: str, *, company_id: int, params: dict[str, t.Any] | None = None
     ) -> requests.Response:
-        """GET a path outside the streams (whoAmI, company lists) as `company_id`.
-
-        Paced and retried like stream requests; a 401 renews the session once. The
-        final response is returned whatever its status, for the caller to judge.
-        """
-        for _ in range(2):
-            token = self.token()
-            response = self.send(
-                "GET",
-                f"{self.api_url}{path}",
-                what=path,
-                params=params,
-                headers={"Authorization": self.basic_header(company_id, token)},
-            )
-            if response.status_code != 401:
-                break
-            self._forget(token)
-        return response
+        """GET a path outside the streams (whoAmI, company lists) as `company_id`, on the
+        run's request path. The final response is returned for the caller to judge."""
+        request = self.path.prepare("GET", f"{self.api_url}{path}", params=params)
+        return self.path.send(request, what=path, signer=self, company_id=company_id)
 
     def check_company(self, company_id: int) -> None:
         """Fail with a clear message unless the session may act on `company_id`."""
@@ -187,62 +153,19 @@ class TripletexSession:
                 "or the employee token has no access to it; check company_id"
             )
 
-    def send(self, method: str, url: str, *, what: str, **kwargs: t.Any) -> requests.Response:
-        """One request, paced by the rate limiter, waiting out 429s and retrying transient
-        failures (5xx, resets, timeouts, cut-off JSON). Returns the final response.
-
-        Nothing ever answering at api_url is the setting's fault (ConfigError); the
-        URL may carry tokens, so no exception text leaves here unredacted.
-        """
-        delays = iter(self.retry.delays())
-        refusals, waited = 0, 0.0
-        while True:
-            try:
-                with self.limiter.slot():
-                    response = self._http.request(method, url, timeout=self.timeout, **kwargs)
-                    self.limiter.observe(response)
-            except requests.RequestException as exc:
-                if not self._reached and is_unreachable(exc):
-                    raise unreachable(url, exc, self.secrets) from None
-                failure = describe_exception(exc, self.secrets)
-            else:
-                self._reached = True
-                if response.status_code == 429:
-                    waited += self.limiter.refused(
-                        response, attempt=refusals, waited=waited, what=what
-                    )
-                    refusals += 1
-                    continue
-                if response.status_code >= 500 and response.status_code not in NOT_TRANSIENT:
-                    failure = describe_api_error(response, self.secrets)
-                elif _cut_json(response):
-                    failure = f"HTTP {response.status_code}, unparsable JSON body"
-                else:
-                    return response
-            delay = next(delays, None)
-            if delay is None:
-                raise GaveUpError(
-                    f"{what}: gave up after {self.retry.tries} tries ({failure}); "
-                    "raise max_retries or try again later"
-                )
-            logger.warning("%s: retrying in %.1fs (%s)", what, delay, failure)
-            self._sleep(delay)
-
     def for_company(self, company_id: int) -> CompanyAuthenticator:
         return CompanyAuthenticator(self, company_id)
 
     def _mint(self) -> None:
         expires = self._clock().date() + timedelta(days=SESSION_DAYS)
-        response = self.send(
-            "PUT",
-            f"{self.api_url}/token/session/:create",
-            what="session create",
-            params={
-                "consumerToken": self._consumer_token,
-                "employeeToken": self._employee_token,
-                "expirationDate": expires.isoformat(),
-            },
-        )
+        params = {
+            "consumerToken": self._consumer_token,
+            "employeeToken": self._employee_token,
+            "expirationDate": expires.isoformat(),
+        }
+        create = f"{self.api_url}/token/session/:create"
+        request = self.path.prepare("PUT", create, params=params)
+        response = self.path.send(request, what="session create")
         if response.status_code != 200:
             raise self._rejection(response)
         try:
@@ -284,17 +207,6 @@ class TripletexSession:
                 self.secrets,
             )
         )
-
-
-def _cut_json(response: requests.Response) -> bool:
-    """A JSON answer that does not decode: cut off on the way, worth asking again."""
-    if "json" not in (response.headers.get("Content-Type") or ""):
-        return False
-    try:
-        msgspec.json.decode(response.content)
-    except msgspec.DecodeError:
-        return True
-    return False
 
 
 def session_dies_at(expiration: date) -> datetime:

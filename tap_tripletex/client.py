@@ -1,5 +1,5 @@
-"""The one base stream: auth, request shaping and replication (its paging with pages
-read ahead is in readahead.py, its error policy in errorpolicy.py)."""
+"""The one base stream: request shaping, reading a company and replication (its calls
+go through the run's request path, requestpath.py, pages read ahead by readahead.py)."""
 
 from __future__ import annotations
 
@@ -7,19 +7,24 @@ import typing as t
 from functools import cached_property
 from importlib import resources as importlib_resources
 
-from singer_sdk import SchemaDirectory, StreamSchema
+import requests
+from singer_sdk import SchemaDirectory, StreamSchema, metrics
 from singer_sdk.helpers.conform import TypeConformanceLevel
+from singer_sdk.streams.rest import PageContext
 
 from tap_tripletex import fieldsparam
-from tap_tripletex.companies import CompanyAccessError
-from tap_tripletex.errorpolicy import StreamUnavailableError
+from tap_tripletex.answers import judge_page
+from tap_tripletex.errors import CompanyAccessError, StreamUnavailableError
 from tap_tripletex.incremental import IncrementalReads
+from tap_tripletex.pages import decoder, page_values
+from tap_tripletex.readahead import ReadAhead
 
 if t.TYPE_CHECKING:
+    import threading
     from collections.abc import Iterable, Iterator
-    from concurrent.futures import Executor
+    from concurrent.futures import Future
 
-    from singer_sdk.helpers.types import Auth, Context
+    from singer_sdk.helpers.types import Context
 
     from tap_tripletex.auth import TripletexSession
     from tap_tripletex.resources import Resource
@@ -32,7 +37,6 @@ class TripletexStream(IncrementalReads):
     """A Tripletex list endpoint, configured by one `Resource` table entry."""
 
     schema = StreamSchema(SCHEMAS)
-    records_jsonpath = "$.values[*]"
     # Tripletex's JSON already has the schema's types (tests validate every record);
     # the SDK's recursive conformance pass was 60% of the per-record CPU.
     TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
@@ -54,17 +58,6 @@ class TripletexStream(IncrementalReads):
     @property
     def session(self) -> TripletexSession:
         return self._tap_ref.session
-
-    @property
-    def request_pool(self) -> Executor:
-        return self._tap_ref.request_pool
-
-    @property
-    def authenticator(self) -> Auth:
-        if self._company_id is None:
-            msg = "requests are only made while reading a company partition"
-            raise RuntimeError(msg)
-        return self.session.for_company(self._company_id)
 
     @property
     def partitions(self) -> list[dict[str, t.Any]]:
@@ -119,6 +112,79 @@ class TripletexStream(IncrementalReads):
         if context.get("changed_since"):
             params["changedSince"] = context["changed_since"]
         return params
+
+    # Requests: every page through the run's request path, judged here
+
+    def read_ahead(self) -> ReadAhead:
+        """The requests of one read of one company, within `max_concurrency`."""
+        return ReadAhead(
+            self._tap_ref.request_pool,
+            self._fetch_page,
+            budget=int(self.config["max_concurrency"]),
+            page_size=int(self.config["page_size"]),
+        )
+
+    def request_records(self, context: Context | None) -> Iterable[dict[str, t.Any]]:
+        """The SDK's hook for one walk through the list: its pages read ahead."""
+        with self.read_ahead() as reader:
+            yield from self.walk_records(reader, dict(context or {}))
+
+    def walk_records(
+        self, reader: ReadAhead, context: dict, head: Future[requests.Response] | None = None
+    ) -> Iterator[dict[str, t.Any]]:
+        """Every record of one walk, in order, counted in the SDK's request metrics."""
+        with self.get_http_request_counter() as counter:
+            counter.with_context(context)
+            for response in reader.walk(context, head):
+                counter.increment()
+                self.update_sync_costs(response.request, response, context)
+                yield from self.parse_response(response)
+
+    def parse_response(self, response: requests.Response) -> Iterable[dict[str, t.Any]]:
+        return map(decoder.decode, page_values(response))
+
+    def validate_response(self, response: requests.Response) -> None:
+        judge_page(response, stream=self.name, company_id=int(self._company_id or 0))
+
+    def _fetch_page(
+        self, context: dict, from_: int | None, stop: threading.Event
+    ) -> requests.Response:
+        """One page, from the pool: built by the SDK's `get_http_request`, sent on the
+        request path as the context's company, judged by `validate_response`."""
+        page = PageContext(stream_context=context, next_page_token=from_)
+        http = self.get_http_request(page=page)
+        path = self.session.path
+        headers = {"User-Agent": self.user_agent, **http.headers}
+        request = path.prepare(http.method, http.url, params=http.encode_params(), headers=headers)
+        response = path.send(
+            request,
+            what=self.name,
+            signer=self.session,
+            company_id=int(context["company_id"]),
+            cancelled=stop,
+            on_answer=lambda answer: self._log_duration(answer, context),
+        )
+        self.validate_response(response)
+        return response
+
+    def _log_duration(self, response: requests.Response, context: dict) -> None:
+        """The SDK's `http_request_duration` metric, for every answer."""
+        status = response.status_code
+        point = metrics.Point(
+            "timer",
+            metric=metrics.Metric.HTTP_REQUEST_DURATION,
+            value=response.elapsed.total_seconds(),
+            tags={
+                metrics.Tag.STREAM: self.name,
+                metrics.Tag.CONTEXT: context,
+                metrics.Tag.ENDPOINT: self.path,
+                metrics.Tag.HTTP_STATUS_CODE: status,
+                metrics.Tag.STATUS: metrics.Status.SUCCEEDED
+                if status < 400
+                else metrics.Status.FAILED,
+            },
+        )
+        metrics.log(self.metrics_logger, point)
 
     # Reading and replication
 

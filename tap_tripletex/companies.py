@@ -12,7 +12,8 @@ import typing as t
 
 import requests
 
-from tap_tripletex.errors import ConfigError, describe_api_error
+from tap_tripletex.answers import describe_api_error
+from tap_tripletex.errors import CompanyAccessError, ConfigError
 
 if t.TYPE_CHECKING:
     from tap_tripletex.auth import TripletexSession
@@ -31,18 +32,6 @@ def failed_companies() -> tuple[str, bool] | None:
     # allow_company_failures lets some companies fail, never all: that run read nothing.
     fatal = any(not run.allow_failures or run.none_completed for run in _FAILED_RUNS)
     return summary, fatal
-
-
-class CompanyAccessError(ConfigError):
-    """Tripletex refuses the session for one company (401 after a renewed session)."""
-
-    def __init__(self, company_id: int, detail: str) -> None:
-        super().__init__(
-            f"Tripletex refused the session for company_id {company_id} ({detail}): "
-            "the company id is wrong or the employee token has no access to it"
-        )
-        self.company_id = company_id
-        self.detail = detail
 
 
 class Companies:

@@ -15,7 +15,8 @@ import typing as t
 from decimal import Decimal
 from urllib.parse import urlsplit
 
-from tap_tripletex.errors import MIN_SECRET_LENGTH, ConfigError
+from tap_tripletex.errors import ConfigError
+from tap_tripletex.redaction import MIN_SECRET_LENGTH
 from tap_tripletex.timeutil import oslo_today, parse_start
 
 TOKENS = ("consumer_token", "employee_token")

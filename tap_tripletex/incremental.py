@@ -4,17 +4,15 @@ streams by `changedSince`; the bookmarks they keep, one window at a time."""
 
 from __future__ import annotations
 
-import threading
 import typing as t
 from collections import deque
 from datetime import date, datetime, timedelta, timezone
 
 import requests
+from singer_sdk import RESTStream
 from singer_sdk.exceptions import FatalAPIError
 
-from tap_tripletex.errorpolicy import ResultSetTooLargeError
-from tap_tripletex.pages import abandon
-from tap_tripletex.readahead import ReadAheadStream
+from tap_tripletex.errors import ResultSetTooLargeError
 from tap_tripletex.replication import change_floor, last_change, utc_iso, window_start
 from tap_tripletex.timeutil import (
     Window,
@@ -31,15 +29,24 @@ if t.TYPE_CHECKING:
 
     from singer_sdk.helpers.types import Context
 
+    from tap_tripletex.readahead import ReadAhead
     from tap_tripletex.resources import Resource
     from tap_tripletex.tap import TapTripletex
 
 
-class IncrementalReads(ReadAheadStream):
+class IncrementalReads(RESTStream[int]):
     """Date windows and change-time reads, for TripletexStream."""
 
     resource: Resource
     _tap_ref: TapTripletex
+
+    def read_ahead(self) -> ReadAhead:
+        raise NotImplementedError  # TripletexStream's
+
+    def walk_records(
+        self, reader: ReadAhead, context: dict, head: Future[requests.Response] | None = None
+    ) -> Iterable[dict[str, t.Any]]:
+        raise NotImplementedError  # TripletexStream's
 
     def _bookmark(self, context: Context) -> str | None:
         """The partition's saved bookmark. Unlike the SDK's starting value this never
@@ -87,35 +94,30 @@ class IncrementalReads(ReadAheadStream):
             start = window_start(self._bookmark(context), first, int(self.config["lookback_days"]))
         today = oslo_today()
         if self.resource.monthly:
-            windows = deque(self._months_with_records(context, start, today))
+            with self.read_ahead() as probes:
+                windows = deque(self._months_with_records(probes, context, start, today))
         else:
             windows = deque(date_windows(start, today, int(self.config["window_days"])))
         heads: deque[Future[requests.Response]] = deque()  # first pages of the next windows
-        self._heads_ahead = 0
-        done = threading.Event()
-        try:
+        with self.read_ahead() as reader:
             while windows:
                 # The window about to be read and up to max_concurrency - 1 after it.
-                while len(heads) < min(len(windows), self.max_concurrency):
-                    window = self._window(context, *windows[len(heads)])
-                    heads.append(self.fetch(window, 0, done))
+                while len(heads) < min(len(windows), int(self.config["max_concurrency"])):
+                    heads.append(reader.head(self._window(context, *windows[len(heads)])))
                 first, end = windows.popleft()
-                head = heads.popleft()
-                self._heads_ahead = len(heads)
-                yield from self._read_window(context, first, end, head)
+                yield from self._read_window(reader, context, first, end, heads.popleft())
                 self._checkpoint(context, min(end - timedelta(days=1), today).isoformat())
-        finally:
-            abandon(heads, done)
-            self._heads_ahead = 0
 
-    def _months_with_records(self, context: dict, start: date, today: date) -> list[Window]:
+    def _months_with_records(
+        self, reader: ReadAhead, context: dict, start: date, today: date
+    ) -> list[Window]:
         """The calendar months from `start`'s through today's, but for the years in which
         one request for the whole year finds nothing: a read from a start_date decades
         before the company's first posting costs a request per empty year, not twelve."""
         months: list[Window] = []
         for first, end in year_windows(start, today):
             year = self._window(context, first, end)
-            if next(iter(self._walk(year)), None) is not None:
+            if next(iter(self.walk_records(reader, year)), None) is not None:
                 months += month_windows(first, min(end - timedelta(days=1), today))
         return months
 
@@ -125,6 +127,7 @@ class IncrementalReads(ReadAheadStream):
 
     def _read_window(
         self,
+        reader: ReadAhead,
         context: dict,
         first: date,
         end: date,
@@ -132,7 +135,7 @@ class IncrementalReads(ReadAheadStream):
     ) -> Iterable[dict[str, t.Any]]:
         """One [first, end) window; halved while Tripletex calls it too large."""
         try:
-            yield from self._walk(self._window(context, first, end), head)
+            yield from self.walk_records(reader, self._window(context, first, end), head)
         except ResultSetTooLargeError:
             days = (end - first).days
             if days <= 1:
@@ -141,8 +144,8 @@ class IncrementalReads(ReadAheadStream):
                 ) from None
             middle = first + timedelta(days=days // 2)
             self.logger.info("%s: splitting %s..%s, result set too large", self.name, first, end)
-            yield from self._read_window(context, first, middle)
-            yield from self._read_window(context, middle, end)
+            yield from self._read_window(reader, context, first, middle)
+            yield from self._read_window(reader, context, middle, end)
 
     def _checkpoint(self, context: dict, last_day: str) -> None:
         """Move the partition's bookmark to a completed window's last day, and emit STATE.

@@ -1,4 +1,4 @@
-"""List pages: their bodies, decoded lazily, and paging with pages requested ahead."""
+"""List pages: their bodies, decoded lazily, and `from`/`count` paging."""
 
 from __future__ import annotations
 
@@ -8,11 +8,6 @@ from weakref import WeakKeyDictionary
 import msgspec
 import requests
 from singer_sdk.pagination import OffsetPaginator
-
-if t.TYPE_CHECKING:
-    import threading
-    from collections.abc import Iterable
-    from concurrent.futures import Future
 
 # Decoded bodies of single objects (`{"value": {...}}`), decoded once.
 _payloads: WeakKeyDictionary[requests.Response, dict[str, t.Any]] = WeakKeyDictionary()
@@ -44,18 +39,6 @@ def page_values(response: requests.Response) -> list[msgspec.Raw]:
     if response not in _values:
         _values[response] = _page_decoder.decode(response.content).values or []
     return _values[response]
-
-
-class AbandonedError(Exception):
-    """A request sent ahead is no longer wanted: its walk has ended."""
-
-
-def abandon(futures: Iterable[Future[requests.Response]], done: threading.Event) -> None:
-    """Cancel requests sent ahead that have not started; those under way stop before
-    their next try."""
-    done.set()
-    for future in futures:
-        future.cancel()
 
 
 class FullPagePaginator(OffsetPaginator):

@@ -21,7 +21,6 @@ from tap_tripletex.errors import debug_logging
 if t.TYPE_CHECKING:
     from tap_tripletex.client import TripletexStream
 
-BACKOFF_LINES = ("Backing off %s(...)", "Giving up %s(...)")
 QUIET_SDK_LINES = (
     "Skipping deselected stream",
     "Stream is assumed to be unsorted",
@@ -35,9 +34,9 @@ def per_parent(context: t.Any) -> bool:
 
 
 class StreamLogFilter(logging.Filter):
-    """On a stream's logger: the first per-parent sync line only, no retry-library lines,
-    and no `start_date` bookmark for a change-time stream (start_date bounds business
-    dates; such a stream with no bookmark reads everything)."""
+    """On a stream's logger: the first per-parent sync line only, and no `start_date`
+    bookmark for a change-time stream (start_date bounds business dates; such a stream
+    with no bookmark reads everything)."""
 
     def __init__(self, stream: TripletexStream, *, quiet: bool) -> None:
         super().__init__(stream.name)
@@ -47,8 +46,6 @@ class StreamLogFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         text = str(record.msg)
-        if text.startswith(BACKOFF_LINES):
-            return False
         args = record.args if isinstance(record.args, tuple) else ()
         if text.startswith("Beginning sync of") and len(args) > 2 and per_parent(args[2]):
             seen, self.seen_child_sync = self.seen_child_sync, True

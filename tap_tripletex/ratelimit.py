@@ -1,4 +1,4 @@
-"""Pacing by Tripletex's rate-limit headers, and the timing of retries.
+"""Pacing by Tripletex's rate-limit headers.
 
 Tripletex answers every call with `X-Rate-Limit-Remaining` and `X-Rate-Limit-Reset`
 (seconds left in a short window); once the window is used up every call gets 429
@@ -17,40 +17,21 @@ import typing as t
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-import backoff
-from singer_sdk.exceptions import FatalAPIError
+from tap_tripletex.errors import RateLimitExhaustedError
+from tap_tripletex.settings import DEFAULTS
 
 if t.TYPE_CHECKING:
-    from collections.abc import Callable, Generator, Iterator
+    from collections.abc import Callable, Iterator
 
     import requests
 
 logger = logging.getLogger("tap-tripletex")
-
-# Setting defaults (see the README, "Rate limits, retries and errors").
-DEFAULT_TIMEOUT = 120  # request_timeout, seconds
-DEFAULT_MAX_RETRIES = 5  # max_retries
-DEFAULT_RETRY_BACKOFF = 2.0  # retry_backoff, seconds before the first retry
-DEFAULT_RATE_LIMIT_MAX_WAIT = 600.0  # rate_limit_max_wait, seconds
-DEFAULT_RATE_LIMIT_WINDOW = 10.0  # rate_limit_window, seconds
 
 REMAINING = "X-Rate-Limit-Remaining"
 RESET = "X-Rate-Limit-Reset"
 # A 429 without a reset header: wait the window length, doubling up to this many windows.
 MAX_WINDOWS = 4
 MIN_WINDOW = 0.1
-
-
-class RateLimitedError(Exception):
-    """HTTP 429: wait out the window and send the same request again."""
-
-    def __init__(self, response: requests.Response) -> None:
-        super().__init__(f"HTTP {response.status_code}")
-        self.response = response
-
-
-class RateLimitExhaustedError(FatalAPIError):
-    """Still rate limited after waiting `rate_limit_max_wait` seconds in a row."""
 
 
 def header_numbers(response: requests.Response, name: str) -> list[int]:
@@ -86,13 +67,11 @@ class RateLimiter:
     `window` is the assumed window length, used when a 429 has no reset header.
     """
 
-    max_wait: float = DEFAULT_RATE_LIMIT_MAX_WAIT
-    window: float = DEFAULT_RATE_LIMIT_WINDOW
-    reserve: int = 0  # requests left unused in each window (room for other clients)
+    max_wait: float = float(DEFAULTS["rate_limit_max_wait"])
+    window: float = float(DEFAULTS["rate_limit_window"])
     clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
     rng: random.Random = field(default_factory=random.Random)
-    waited: float = 0.0  # seconds spent waiting, for the whole run
     refusals: int = 0  # 429s met, for the whole run
 
     def __post_init__(self) -> None:
@@ -116,17 +95,12 @@ class RateLimiter:
         """Wait, if the window is used up or a 429 asked for it, then count one call."""
         with self._lock:
             now = self.clock()
-            if (
-                self._remaining is not None
-                and self._remaining <= self.reserve
-                and now < self._reset_at
-            ):
+            if self._remaining is not None and self._remaining <= 0 and now < self._reset_at:
                 self._resume_at = max(self._resume_at, self._reset_at + self._jitter())
             delay = self._resume_at - now
             if delay > 0:
                 logger.debug("Rate limit: pausing %.1fs until the window resets", delay)
                 self.sleep(delay)  # under the lock: every thread waits for the window
-                self.waited += delay
                 self._remaining = None
             if self._remaining is not None:
                 self._remaining -= 1
@@ -183,27 +157,3 @@ class RateLimiter:
     def _jitter(self) -> float:
         """A little past the window's end, so clients sharing a quota do not all return at once."""
         return self.rng.uniform(0.05, 0.5)
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Exponential backoff with jitter for transient failures (5xx, resets, timeouts)."""
-
-    tries: int = DEFAULT_MAX_RETRIES + 1  # the first call plus max_retries
-    first_wait: float = DEFAULT_RETRY_BACKOFF  # doubles each retry, up to `cap`
-    cap: float = 60.0
-    rng: random.Random = field(default_factory=random.Random, compare=False)
-
-    def waits(self) -> Generator[float, t.Any, None]:
-        """A `backoff` wait generator (its first value is consumed by `backoff`)."""
-        return backoff.expo(factor=self.first_wait, max_value=self.cap)
-
-    def jitter(self, value: float) -> float:
-        """Half the wait fixed, half random: spread out, never much shorter."""
-        return value / 2 + self.rng.uniform(0, value / 2)
-
-    def delays(self) -> list[float]:
-        """The waits between the `tries` attempts, jittered (for loops outside `backoff`)."""
-        waits = self.waits()
-        next(waits)
-        return [self.jitter(next(waits)) for _ in range(self.tries - 1)]

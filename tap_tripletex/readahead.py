@@ -1,132 +1,99 @@
-"""Pages of a list, requested ahead on the tap's request pool while the current one is
-read, and returned in order (`max_concurrency`)."""
+"""Read-ahead: the pages of one stream's read of one company, the next ones requested on
+the run's pool while the current one is read, returned in order (`max_concurrency`)."""
 
 from __future__ import annotations
 
 import threading
 import typing as t
 from collections import deque
-from functools import cached_property
 
-import requests
-from singer_sdk.streams.rest import PageContext
-
-from tap_tripletex.errorpolicy import ErrorPolicy
-from tap_tripletex.pages import (
-    AbandonedError,
-    FullPagePaginator,
-    abandon,
-    decoder,
-    page_values,
-)
+from tap_tripletex.pages import FullPagePaginator
 
 if t.TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Iterator
     from concurrent.futures import Executor, Future
 
-    from singer_sdk.helpers.types import Context
+    import requests
 
-DEFAULT_MAX_CONCURRENCY = 2  # max_concurrency: requests in flight at once
+    Fetch = t.Callable[[dict, int | None, threading.Event], requests.Response]
 
 
-class ReadAheadStream(ErrorPolicy):
-    """A stream whose pages (and later date windows' first pages) are requested ahead."""
+class ReadAhead:
+    """The requests of one read (one stream, one company): walks through lists, and
+    first pages requested for walks to come (a stream's later date windows). It owns
+    its budget (`budget` requests in flight at most) and its cancellation: once closed,
+    nothing it sent ahead makes another try.
 
-    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._worker = threading.local()  # in a pool thread: `done` of the walk it serves
-        self._heads_ahead = 0  # first pages of later date windows requested, not yet read
+    `fetch(context, from_, stop)` makes one page's call on the request path (no further
+    try once `stop` is set) and judges its answer (the stream's `validate_response`);
+    it runs on `pool`.
+    """
+
+    def __init__(self, pool: Executor, fetch: Fetch, *, budget: int, page_size: int) -> None:
+        self._pool, self._fetch = pool, fetch
+        self._budget, self._page_size = max(1, budget), page_size
+        self._closed = threading.Event()  # set: nothing of this read tries again
+        self._walks: list[threading.Event] = []  # set: nothing of that walk tries again
+        self._sent: list[Future[requests.Response]] = []
+        self._heads = 0  # first pages requested for walks to come, not yet walked
+
+    def __enter__(self) -> ReadAhead:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Drop what was sent ahead: not started, cancelled; under way, no further try."""
+        self._closed.set()
+        for stop in self._walks:
+            stop.set()
+        for future in self._sent:
+            future.cancel()
+        self._sent.clear()
+
+    def head(self, context: dict) -> Future[requests.Response]:
+        """Request the first page of a walk to come, counted against the budget until
+        that walk starts."""
+        self._heads += 1
+        return self._send(context, 0, self._closed)
 
     @property
-    def request_pool(self) -> Executor:
-        raise NotImplementedError
+    def heads(self) -> int:
+        return self._heads
 
-    def get_new_paginator(self) -> FullPagePaginator:
-        return FullPagePaginator(start_value=0, page_size=int(self.config["page_size"]))
-
-    def parse_response(self, response: requests.Response) -> Iterable[dict[str, t.Any]]:
-        return map(decoder.decode, page_values(response))
-
-    def request_records(self, context: Context | None) -> Iterable[dict[str, t.Any]]:
-        return self._walk(context)
-
-    def _walk(
-        self, context: Context | None, head: Future[requests.Response] | None = None
-    ) -> Iterator[dict[str, t.Any]]:
-        """Every record of one walk through a list, in order; `head` may hold its
-        first page, already requested."""
-        for response in self._pages(context, head):
-            yield from self.parse_response(response)
-
-    def _pages(
-        self, context: Context | None, head: Future[requests.Response] | None
+    def walk(
+        self, context: dict, head: Future[requests.Response] | None = None
     ) -> Iterator[requests.Response]:
-        """The walk's pages in order. After a full page the next one surely exists and
-        is requested; after the n-th full page, up to n are requested ahead (at most
-        `max_concurrency`, less the later windows' first pages already requested), the
-        ones past the next a guess, dropped if past the end. Short lists so guess
-        nothing. A stopped walk cancels what it sent ahead."""
-        paginator = self.get_new_paginator()
-        done = threading.Event()
-        ahead = deque([head or self.fetch(context, paginator.current_value, done)])
+        """A list's pages in order; `head` is its first page if `head()` requested it.
+
+        After a full page the next one surely exists and is requested; after the n-th
+        full page up to n are requested ahead (within the budget, less the heads
+        waiting), the ones past the next a guess, dropped if past the end."""
+        if head is not None:
+            self._heads -= 1
+        stop = threading.Event()
+        self._walks.append(stop)
+        paginator = FullPagePaginator(start_value=0, page_size=self._page_size)
+        ahead = deque([head or self._send(context, 0, stop)])
         full_pages = 0
-        with self.get_http_request_counter() as counter:
-            counter.with_context(context)
-            try:
-                while not paginator.finished:
-                    response = ahead.popleft().result()
-                    counter.increment()
-                    paginator.advance(response)
-                    full_pages += 1
-                    # Later windows' first pages, requested already, share the budget.
-                    depth = max(1, min(full_pages, self.max_concurrency - self._heads_ahead))
-                    while not paginator.finished and len(ahead) < depth:
-                        token = paginator.token_after(len(ahead))
-                        ahead.append(self.fetch(context, token, done))
-                    yield response
-            finally:
-                abandon(ahead, done)
+        try:
+            while not paginator.finished:
+                response = ahead.popleft().result()
+                paginator.advance(response)
+                full_pages += 1
+                depth = max(1, min(full_pages, self._budget - self._heads))
+                while not paginator.finished and len(ahead) < depth:
+                    ahead.append(self._send(context, paginator.token_after(len(ahead)), stop))
+                yield response
+        finally:  # what this walk sent ahead is not wanted: past the end, or it stopped
+            stop.set()
+            self._walks.remove(stop)
+            for future in ahead:
+                future.cancel()
 
-    def fetch(
-        self, context: Context | None, token: int | None, done: threading.Event
-    ) -> Future[requests.Response]:
-        """Send one page's request on the tap's request pool; once `done` is set, it
-        is dropped before its next try."""
-        page = PageContext(stream_context=context, next_page_token=token)
-        http = self.get_http_request(page=page)
-        request = self.build_prepared_request(
-            method=http.method,
-            url=http.url,
-            params=http.encode_params(),
-            headers=http.headers,
-            data=http.data,
-        )
-        return self.request_pool.submit(self._fetch, request, context, done)
-
-    def _fetch(
-        self, request: requests.PreparedRequest, context: Context | None, done: threading.Event
-    ) -> requests.Response:
-        self._worker.done = done
-        return self._sender(request, context)
-
-    @cached_property
-    def _sender(self) -> t.Callable[..., requests.Response]:
-        return self.request_decorator(self._send)
-
-    def _send(
-        self, request: requests.PreparedRequest, context: Context | None
-    ) -> requests.Response:
-        """One try, signed as the context's company with the session's current token
-        (a retry after renewal carries the new one)."""
-        if self._worker.done.is_set():
-            raise AbandonedError
-        company = self.session.for_company(int((context or {})["company_id"]))
-        response = self.requests_session.send(
-            company(request), timeout=self.timeout, allow_redirects=self.allow_redirects
-        )
-        self.validate_response(response)
-        return response
-
-    @property
-    def max_concurrency(self) -> int:
-        return int(self.config.get("max_concurrency", DEFAULT_MAX_CONCURRENCY))
+    def _send(self, context: dict, from_: int, stop: threading.Event) -> Future[requests.Response]:
+        future = self._pool.submit(self._fetch, context, from_, stop)
+        self._sent = [f for f in self._sent if not f.done()]
+        self._sent.append(future)
+        return future

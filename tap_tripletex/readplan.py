@@ -29,6 +29,7 @@ import typing as t
 from datetime import date, datetime, timedelta, timezone
 
 from tap_tripletex.replication import parse_instant, utc_iso
+from tap_tripletex.settings import DEFAULTS
 
 if t.TYPE_CHECKING:
     from collections.abc import Mapping
@@ -42,7 +43,6 @@ if t.TYPE_CHECKING:
 FULL_READ_AT = "last_full_read"  # when its last completed whole read began (UTC)
 PENDING = "full_read"  # a whole read under way: {version, started, through}
 UNAVAILABLE = "unavailable"  # 403/404 and never read: no rows of it in the table
-DEFAULT_FULL_READ_INTERVAL_DAYS = 7
 RESUME_WITHIN = timedelta(hours=12)  # an unfinished whole read older than this starts over
 
 
@@ -97,7 +97,7 @@ class ReadPlan:
         self.companies = tuple(companies.ids())
         self._failures = companies.failures
         interval = int(
-            self._tap.config.get("full_read_interval_days", DEFAULT_FULL_READ_INTERVAL_DAYS)
+            self._tap.config.get("full_read_interval_days", DEFAULTS["full_read_interval_days"])
         )
         synced = [s for s in self._streams.values() if s.selected or s.has_selected_descendents]
         for stream in synced:

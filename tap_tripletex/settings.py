@@ -3,18 +3,11 @@ is generated from here)."""
 
 from __future__ import annotations
 
+import typing as t
+
 from singer_sdk import typing as th
 
 from tap_tripletex.configcheck import number_or_text
-from tap_tripletex.ratelimit import (
-    DEFAULT_MAX_RETRIES,
-    DEFAULT_RATE_LIMIT_MAX_WAIT,
-    DEFAULT_RATE_LIMIT_WINDOW,
-    DEFAULT_RETRY_BACKOFF,
-    DEFAULT_TIMEOUT,
-)
-from tap_tripletex.readahead import DEFAULT_MAX_CONCURRENCY
-from tap_tripletex.readplan import DEFAULT_FULL_READ_INTERVAL_DAYS
 
 DEFAULT_START_DATE = "2000-01-01"
 DEFAULT_LOOKBACK_DAYS = 100
@@ -105,7 +98,7 @@ SETTINGS: dict = th.PropertiesList(
     th.Property(
         "max_concurrency",
         th.IntegerType(minimum=1, maximum=10),
-        default=DEFAULT_MAX_CONCURRENCY,
+        default=2,
         title="Max concurrency",
         description=(
             "Requests in flight at once: the next pages and date windows of a stream "
@@ -147,7 +140,7 @@ SETTINGS: dict = th.PropertiesList(
     th.Property(
         "full_read_interval_days",
         th.IntegerType(minimum=0),
-        default=DEFAULT_FULL_READ_INTERVAL_DAYS,
+        default=7,
         title="Full read interval (days)",
         description=(
             "Incremental streams (date ranges, change time) are read whole, from "
@@ -158,7 +151,7 @@ SETTINGS: dict = th.PropertiesList(
     th.Property(
         "max_retries",
         th.IntegerType(minimum=0),
-        default=DEFAULT_MAX_RETRIES,
+        default=5,
         title="Max retries",
         description=(
             "Retries of a request after a transient failure: HTTP 5xx, connection "
@@ -169,7 +162,7 @@ SETTINGS: dict = th.PropertiesList(
     th.Property(
         "retry_backoff",
         th.CustomType(number_or_text(minimum=0)),
-        default=DEFAULT_RETRY_BACKOFF,
+        default=2.0,
         title="Retry backoff (seconds)",
         description=(
             "Wait before the first retry; it doubles with each further retry, up to "
@@ -179,14 +172,14 @@ SETTINGS: dict = th.PropertiesList(
     th.Property(
         "request_timeout",
         th.IntegerType(minimum=1),
-        default=DEFAULT_TIMEOUT,
+        default=120,
         title="Request timeout (seconds)",
         description="Seconds to wait for a connection and for each read; then retried.",
     ),
     th.Property(
         "rate_limit_max_wait",
         th.CustomType(number_or_text(minimum=0)),
-        default=DEFAULT_RATE_LIMIT_MAX_WAIT,
+        default=600.0,
         title="Rate limit max wait (seconds)",
         description=(
             "Longest total wait for Tripletex's rate limit (HTTP 429) on one request "
@@ -196,7 +189,7 @@ SETTINGS: dict = th.PropertiesList(
     th.Property(
         "rate_limit_window",
         th.CustomType(number_or_text(minimum=0)),
-        default=DEFAULT_RATE_LIMIT_WINDOW,
+        default=10.0,
         title="Rate limit window (seconds)",
         description=(
             "Assumed length of Tripletex's rate-limit window: the wait after a 429 "
@@ -204,3 +197,14 @@ SETTINGS: dict = th.PropertiesList(
         ),
     ),
 ).to_dict()
+
+# Every setting's default, from the declarations above: the one home of defaults.
+DEFAULTS: dict[str, t.Any] = {
+    name: prop["default"] for name, prop in SETTINGS["properties"].items() if "default" in prop
+}
+
+
+def with_defaults(config: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
+    """`config` with the default of every setting it leaves out (the SDK fills them in
+    for the tap; code handed a bare config, such as a test's, gets them here)."""
+    return {**DEFAULTS, **{k: v for k, v in config.items() if v is not None}}

@@ -18,20 +18,14 @@ from tap_tripletex.auth import TripletexSession
 from tap_tripletex.client import TripletexStream
 from tap_tripletex.companies import Companies, failed_companies
 from tap_tripletex.configcheck import TOKENS, check_config
-from tap_tripletex.errors import (
-    ConfigError,
-    Interrupted,
-    exit_with_error,
-    redact,
-    register_secrets,
-)
+from tap_tripletex.errors import ConfigError, Interrupted, exit_with_error
 from tap_tripletex.inputcheck import check_inputs
 from tap_tripletex.memory import tune_allocator
 from tap_tripletex.output import TapWriter
 from tap_tripletex.quietlog import quiet_logs
-from tap_tripletex.readahead import DEFAULT_MAX_CONCURRENCY
 from tap_tripletex.readplan import ReadPlan
-from tap_tripletex.settings import SETTINGS
+from tap_tripletex.redaction import redact, register_secrets
+from tap_tripletex.settings import DEFAULTS, SETTINGS
 from tap_tripletex.streams import build_streams
 
 
@@ -64,8 +58,9 @@ class TapTripletex(Tap):
         # Every stream's requests go through this pool. Its threads start on first use
         # and end when the tap is collected, or at exit. (Discovery does not check the
         # settings: a max_concurrency below 1 must not stop it.)
+        workers = int(self.config.get("max_concurrency", DEFAULTS["max_concurrency"]))
         self.request_pool = ThreadPoolExecutor(
-            max_workers=max(1, int(self.config.get("max_concurrency", DEFAULT_MAX_CONCURRENCY))),
+            max_workers=max(1, workers),
             thread_name_prefix="tripletex",
         )
         assert isinstance(self.message_writer, TapWriter)

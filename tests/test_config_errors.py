@@ -22,7 +22,8 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 
-from tap_tripletex.errors import exit_with_error, redact, register_secrets
+from tap_tripletex.errors import exit_with_error
+from tap_tripletex.redaction import redact, register_secrets
 from tap_tripletex.simulator import Reply, Simulator
 from tap_tripletex.timeutil import oslo_today
 from tests.replay import serve

@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import random
 import threading
+import typing as t
+from urllib.parse import unquote
 
 import pytest
 import requests
 
 from tap_tripletex.auth import TripletexSession
-from tap_tripletex.errors import GaveUpError
-from tap_tripletex.ratelimit import (
-    RateLimiter,
-    RateLimitExhaustedError,
-    RetryPolicy,
-    window_headers,
-)
+from tap_tripletex.errors import GaveUpError, RateLimitExhaustedError
+from tap_tripletex.ratelimit import RateLimiter, window_headers
+from tap_tripletex.requestpath import RetryPolicy
 from tap_tripletex.simulator import Simulator
-from tests.taputil import TOKENS
+from tests.taputil import TOKENS, make_tap, read_stream
 
 
 class FakeTime:
@@ -170,7 +168,7 @@ def test_threads_share_one_window() -> None:
 
 def test_retry_policy_doubles_with_jitter_up_to_the_cap() -> None:
     policy = RetryPolicy(tries=8, first_wait=2, cap=60, rng=random.Random(3))
-    delays = policy.delays()
+    delays = [policy.delay(retry) for retry in range(1, policy.tries)]
     assert len(delays) == 7
     for delay, full in zip(delays, [2, 4, 8, 16, 32, 60, 60], strict=True):
         assert full / 2 <= delay <= full
@@ -192,3 +190,28 @@ def test_session_calls_outside_the_streams_are_retried_and_renewed() -> None:
         sim.fail("/token/session/>whoAmI", status=502, times=-1)
         with pytest.raises(GaveUpError, match=r">whoAmI: gave up after 4 tries \(HTTP 502"):
             session.call("/token/session/>whoAmI", company_id=0)
+
+
+def test_every_call_of_a_run_takes_the_one_request_path_signed_once() -> None:
+    """Session create, whoAmI and every stream page go through `RequestPath.send`, which
+    signs each try itself: what the simulator saw is exactly what the path sent, and a
+    page the path sent carries no Authorization header before it signs it."""
+    sim = Simulator(seed=4, size=300)
+    with sim.serve() as url:
+        tap = make_tap(url, company_id=sim.company_id, page_size=2, max_concurrency=3)
+        path = tap.session.path
+        sent: list[tuple[str, bool]] = []
+        send = path.send
+
+        def counted(request: requests.PreparedRequest, **kwargs: t.Any) -> requests.Response:
+            path_only = unquote(str(request.path_url).split("?")[0])
+            sent.append((path_only, "Authorization" in request.headers))
+            return send(request, **kwargs)
+
+        path.send = counted  # type: ignore[method-assign]
+        tap.begin_run()
+        records = read_stream(tap, "ledger_account")
+    assert len(records) == len(sim.records("ledger_account")) > 4
+    assert sorted(p for p, _ in sent) == sorted(p for _, p, _ in sim.requests)
+    assert {p for p, _ in sent} >= {"/v2/token/session/:create", "/v2/ledger/account"}
+    assert not any(signed for _, signed in sent), "a request was signed before the path"

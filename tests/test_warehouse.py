@@ -238,17 +238,19 @@ def test_sigterm_stops_the_run_as_a_failure_and_its_state_resumes_exactly(sim: t
             "--catalog",
             write_json(Path(tmp), "catalog.json", catalog),
         ]
-        proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        assert proc.stdout is not None and proc.stderr is not None
-        messages = []
-        for line in proc.stdout:  # stop it amid the whole read of invoice, a resumable one
-            messages.append(json.loads(line))
-            if len(Output(0, "", messages).records("invoice")) == 20:
-                proc.send_signal(signal.SIGTERM)
-                break
-        messages += [json.loads(line) for line in proc.stdout]
-        stderr = proc.stderr.read()
-        proc.wait(timeout=60)
+        log = Path(tmp) / "stderr.log"  # a file: a pipe nobody drains would stop the tap
+        with log.open("w") as errors:
+            proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=errors, text=True)
+            assert proc.stdout is not None
+            messages = []
+            for line in proc.stdout:  # stop it amid the whole read of invoice, a resumable one
+                messages.append(json.loads(line))
+                if len(Output(0, "", messages).records("invoice")) == 20:
+                    proc.send_signal(signal.SIGTERM)
+                    break
+            messages += [json.loads(line) for line in proc.stdout]
+            proc.wait(timeout=60)
+        stderr = log.read_text()
     assert proc.returncode == 143, stderr[-2000:]
     assert (
         stderr.strip().splitlines()[-1].startswith("tap-tripletex: error: interrupted by SIGTERM")
