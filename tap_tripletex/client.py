@@ -27,6 +27,7 @@ if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
 
     from tap_tripletex.auth import TripletexSession
+    from tap_tripletex.prefetch import Fetch
     from tap_tripletex.resources import Resource
     from tap_tripletex.tap import TapTripletex
 
@@ -122,7 +123,16 @@ class TripletexStream(IncrementalReads):
             self._fetch_page,
             budget=int(self.config["max_concurrency"]),
             page_size=int(self.config["page_size"]),
+            claim=lambda context: self._tap_ref.prefetch.claim(self.name, context),
         )
+
+    @property
+    def first_page_fetch(self) -> Fetch | None:
+        """How a read's first page is fetched before the read begins (prefetch.py), for
+        a read whose first request is known ahead: a plain walk (not date windows or
+        `changedSince`, which follow the bookmark)."""
+        plain = not (self.resource.date_params or self.resource.changed_since)
+        return self._fetch_page if plain and not self.resource.inline else None
 
     def request_records(self, context: Context | None) -> Iterable[dict[str, t.Any]]:
         """The SDK's hook for one walk through the list: its pages read ahead."""
@@ -199,6 +209,7 @@ class TripletexStream(IncrementalReads):
         may not read is skipped; a company read to the end is reported to the plan."""
         context = dict(context or {})
         self._company_id = company_id = int(context["company_id"])
+        self._tap_ref.prefetch.started(self.name, context)
         companies, plan = self._tap_ref.companies, self._tap_ref.plan
         if company_id in self._unavailable:
             return  # already reported, at its first parent record

@@ -11,9 +11,11 @@ from tap_tripletex.pages import FullPagePaginator
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterator
-    from concurrent.futures import Executor, Future
+    from concurrent.futures import Future
 
     import requests
+
+    from tap_tripletex.prefetch import RequestPool
 
     Fetch = t.Callable[[dict, int | None, threading.Event], requests.Response]
 
@@ -24,13 +26,22 @@ class ReadAhead:
     its budget (`budget` requests in flight at most) and its cancellation: once closed,
     nothing it sent ahead makes another try.
 
-    `fetch(context, from_, stop)` makes one page's call on the request path (no further
-    try once `stop` is set) and judges its answer (the stream's `validate_response`);
-    it runs on `pool`.
+    A walk's first page may have been requested before the read began (`claim`, from
+    prefetch.py). `fetch(context, from_, stop)` makes one page's call on the request
+    path (no further try once `stop` is set) and judges its answer (the stream's
+    `validate_response`); it runs on `pool`.
     """
 
-    def __init__(self, pool: Executor, fetch: Fetch, *, budget: int, page_size: int) -> None:
-        self._pool, self._fetch = pool, fetch
+    def __init__(
+        self,
+        pool: RequestPool,
+        fetch: Fetch,
+        *,
+        budget: int,
+        page_size: int,
+        claim: t.Callable[[dict], Future[requests.Response] | None] = lambda _: None,
+    ) -> None:
+        self._pool, self._fetch, self._claim = pool, fetch, claim
         self._budget, self._page_size = max(1, budget), page_size
         self._closed = threading.Event()  # set: nothing of this read tries again
         self._walks: list[threading.Event] = []  # set: nothing of that walk tries again
@@ -75,7 +86,7 @@ class ReadAhead:
         stop = threading.Event()
         self._walks.append(stop)
         paginator = FullPagePaginator(start_value=0, page_size=self._page_size)
-        ahead = deque([head or self._send(context, 0, stop)])
+        ahead = deque([head or self._claim(context) or self._send(context, 0, stop)])
         full_pages = 0
         try:
             while not paginator.finished:

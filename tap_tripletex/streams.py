@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import re
 import typing as t
+from collections import deque
 from datetime import timedelta
 from functools import cache, cached_property
+from itertools import islice
 
 from tap_tripletex.client import TripletexStream, empty_nulls
 from tap_tripletex.idset import IdSet
 from tap_tripletex.pages import payload
+from tap_tripletex.prefetch import Read
 from tap_tripletex.resources import BY_NAME, RESOURCES, Resource
 from tap_tripletex.timeutil import oslo_today
 
@@ -69,9 +72,18 @@ class ParentStream(TripletexStream):
 
     def get_records(self, context: Context | None) -> Iterable[Record]:
         """Keep each record's expanded lines for the inline children, which read them
-        before the next record; the record itself keeps the usual `{id, url}` stubs."""
+        before the next record; the record itself keeps the usual `{id, url}` stubs.
+
+        The child lists of the next few records are requested ahead (prefetch.py)."""
         self._lines = {}
-        for record in super().get_records(context):
+        records = iter(super().get_records(context))
+        ahead = deque(islice(records, self.config["max_concurrency"]))
+        self._plan_children(ahead, context)
+        while ahead:
+            record = ahead.popleft()
+            if (after := next(records, None)) is not None:
+                ahead.append(after)
+                self._plan_children([after], context)
             for prop in self.inline_properties:
                 lines = [line for line in record.get(prop) or () if isinstance(line, dict)]
                 self._lines[prop] = (record.get("id"), lines)
@@ -80,6 +92,20 @@ class ParentStream(TripletexStream):
                         {"id": line.get("id"), "url": line.get("url")} for line in lines
                     ]
             yield record
+
+    def _plan_children(self, records: Iterable[Record], context: Context | None) -> None:
+        children = [
+            child
+            for child in self.child_streams
+            if isinstance(child, ChildStream) and (child.selected or child.has_selected_descendents)
+        ]
+        if children:
+            contexts = [dict(self.get_child_context(record, context)) for record in records]
+            self._tap_ref.prefetch.soon(
+                Read(child.name, ctx, child.first_page_fetch)
+                for ctx in contexts
+                for child in children
+            )
 
     def lines(self, prop: str, parent_id: t.Any) -> list[Record]:
         """The lines in `prop` of the record `parent_id` just read."""

@@ -8,7 +8,6 @@ import signal
 import sys
 import threading
 import typing as t
-from concurrent.futures import ThreadPoolExecutor
 
 from singer_sdk import Tap
 from singer_sdk.exceptions import ConfigValidationError
@@ -22,6 +21,7 @@ from tap_tripletex.errors import ConfigError, Interrupted, exit_with_error
 from tap_tripletex.inputcheck import check_inputs
 from tap_tripletex.memory import tune_allocator
 from tap_tripletex.output import TapWriter
+from tap_tripletex.prefetch import Prefetcher, Read, RequestPool
 from tap_tripletex.quietlog import quiet_logs
 from tap_tripletex.readplan import ReadPlan
 from tap_tripletex.redaction import redact, register_secrets
@@ -59,10 +59,8 @@ class TapTripletex(Tap):
         # and end when the tap is collected, or at exit. (Discovery does not check the
         # settings: a max_concurrency below 1 must not stop it.)
         workers = int(self.config.get("max_concurrency", DEFAULTS["max_concurrency"]))
-        self.request_pool = ThreadPoolExecutor(
-            max_workers=max(1, workers),
-            thread_name_prefix="tripletex",
-        )
+        self.request_pool = RequestPool(workers)
+        self.prefetch = Prefetcher(self.request_pool, held=workers)
         assert isinstance(self.message_writer, TapWriter)
         self.plan = ReadPlan(self, self.message_writer)
         # The SDK's handlers exit 0 on SIGTERM, and write STATE from inside the handler,
@@ -127,6 +125,14 @@ class TapTripletex(Tap):
         if not self.companies.several and self.config.get("company_id"):
             self.session.check_company(ids[0])
         self.plan.begin(self.companies, self.state)
+        self.prefetch.plan(
+            Read(stream.name, {"company_id": company_id}, stream.first_page_fetch)
+            for stream in self.streams.values()
+            if isinstance(stream, TripletexStream)
+            and stream.parent_stream_type is None
+            and (stream.selected or stream.has_selected_descendents)
+            for company_id in ids
+        )
 
     @property
     def companies(self) -> Companies:
