@@ -2,6 +2,7 @@
 
     python3 dev.py demo   # simulator -> tap-tripletex -> Meltano -> target-duckdb
     python3 dev.py test   # the test suite, exactly as CI runs it
+    python3 dev.py lint   # ruff check, ruff format --check and mypy, as CI's lint job
     python3 dev.py bench  # the performance benchmark (README, "Performance"); ~10 minutes
     python3 dev.py pin    # re-pin requirements/constraints.txt after changing dependencies
 
@@ -138,6 +139,19 @@ def test() -> None:
     sys.exit(subprocess.call([str(PYTHON), "-m", "pytest", *sys.argv[2:]], cwd=ROOT))
 
 
+LINT = (
+    ("ruff", "check", "."),
+    ("ruff", "format", "--check", "."),
+    ("mypy", "tap_tripletex"),
+)
+
+
+def lint() -> None:
+    ensure_venv()
+    failed = [tool for tool, *args in LINT if subprocess.call([str(BIN / tool), *args], cwd=ROOT)]
+    sys.exit(f"lint failed: {', '.join(failed)}" if failed else 0)
+
+
 def bench() -> None:
     """The tap and its demo target, and dlt in a venv of its own to compare against."""
     ensure_demo_plugins({**os.environ, "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false"})
@@ -192,7 +206,7 @@ def pin() -> None:
 
 
 if __name__ == "__main__":
-    commands = {"demo": demo, "test": test, "bench": bench, "pin": pin}
+    commands = {"demo": demo, "test": test, "lint": lint, "bench": bench, "pin": pin}
     if len(sys.argv) < 2 or sys.argv[1] not in commands:
         sys.exit(__doc__)
     commands[sys.argv[1]]()

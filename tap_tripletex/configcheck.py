@@ -19,7 +19,6 @@ from tap_tripletex.errors import ConfigError
 from tap_tripletex.redaction import MIN_SECRET_LENGTH
 from tap_tripletex.timeutil import oslo_today, parse_start
 
-TOKENS = ("consumer_token", "employee_token")
 _JSON_TYPES: dict[str, tuple[type, ...]] = {
     "string": (str,),
     "integer": (int,),
@@ -38,6 +37,16 @@ _TYPE_NAMES = {
 }
 
 
+def secret_names(schema: t.Mapping[str, t.Any]) -> tuple[str, ...]:
+    """The settings marked secret: `th.Property(..., secret=True)` annotates one with
+    `secret` and `writeOnly`. The only list of secrets: check, redaction and Meltano
+    all read it from the settings' schema."""
+    properties: t.Mapping[str, t.Any] = schema.get("properties") or {}
+    return tuple(
+        name for name, spec in properties.items() if spec.get("secret") or spec.get("writeOnly")
+    )
+
+
 def number_or_text(minimum: float) -> dict[str, t.Any]:
     """A number setting's schema: Meltano passes one set by environment variable as
     text (its `decimal` kind crashes there), and so does the SDK's `--config ENV`."""
@@ -49,9 +58,11 @@ def check_config(
 ) -> None:
     """Raise ConfigError naming the first setting that is missing, malformed, out of
     range or unknown. `env`: the environment was read too (`--config ENV`)."""
-    for name in TOKENS:
-        _check_token(config, name, env)
-    for name in schema.get("required") or ():
+    required = schema.get("required") or ()
+    for name in secret_names(schema):
+        if name in required or config.get(name) is not None:
+            _check_token(config, name, env)
+    for name in required:
         if name not in config:
             raise ConfigError(f"{name} is missing; {_how_to_set(name, env)}")
     _check_names(config, schema)

@@ -16,7 +16,7 @@ from singer_sdk.singerlib import Catalog
 from tap_tripletex.auth import TripletexSession
 from tap_tripletex.client import TripletexStream
 from tap_tripletex.companies import Companies, failed_companies
-from tap_tripletex.configcheck import TOKENS, check_config
+from tap_tripletex.configcheck import check_config, secret_names
 from tap_tripletex.errors import ConfigError, Interrupted, exit_with_error
 from tap_tripletex.inputcheck import check_inputs
 from tap_tripletex.memory import tune_allocator
@@ -44,7 +44,7 @@ class TapTripletex(Tap):
         config = kwargs.get("config")
         env = bool(kwargs.get("parse_env_config"))
         if isinstance(config, dict):
-            register_secrets(*(config.get(name) for name in TOKENS))
+            register_secrets(*(config.get(name) for name in secret_names(self.config_jsonschema)))
         try:
             super().__init__(*args, **kwargs)
         except ConfigValidationError as invalid:
@@ -52,7 +52,7 @@ class TapTripletex(Tap):
             check_config(self.config, self.config_jsonschema, env=env)
             first = invalid.errors[0] if invalid.errors else str(invalid)
             raise ConfigError(redact(f"invalid config: {first}")) from None
-        register_secrets(*(self.config.get(name) for name in TOKENS))
+        register_secrets(*(self.config.get(name) for name in secret_names(self.config_jsonschema)))
         if kwargs.get("validate_config", True):
             check_config(self.config, self.config_jsonschema, env=env)
         # Every stream's requests go through this pool. Its threads start on first use
@@ -87,6 +87,7 @@ class TapTripletex(Tap):
         run on a key "not detected in schema". Such a stream emits nothing unless it is
         selected later (`--test`), and then with every property.
         """
+        # Removable from singer-sdk 0.55.0 on (meltano/sdk#3046, fixing #1942; 0.54.x lacks it).
         super(Tap, self).setup_mapper()
         selected = Catalog()
         for name, entry in self.catalog.items():

@@ -16,6 +16,15 @@ from tests.meltano_support import (
     project_copy,
     skip_or_fail,
 )
+from tests.sdk_warnings import sdk_deprecation_warnings
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Every Singer SDK deprecation warning fails the suite, from collection on (as a
+    `filterwarnings` line in pyproject.toml would, had the class a public name)."""
+    for category in sdk_deprecation_warnings():
+        line = f"error::{category.__module__}.{category.__qualname__}"
+        config.addinivalue_line("filterwarnings", line)
 
 
 @pytest.fixture(scope="session")
