@@ -7,6 +7,7 @@ import threading
 
 import pytest
 import requests
+from tripletex_simulator import Simulator
 
 from tap_tripletex.auth import TripletexSession
 from tap_tripletex.errors import GaveUpError
@@ -16,7 +17,6 @@ from tap_tripletex.ratelimit import (
     RetryPolicy,
     window_headers,
 )
-from tap_tripletex.simulator import Simulator
 from tests.taputil import TOKENS
 
 
