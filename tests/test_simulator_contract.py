@@ -95,6 +95,13 @@ def test_the_simulator_runs_without_the_tap(tmp_path: Path) -> None:
     assert run.stdout.split("\n") == ["401", "[]", ""]  # no session: answered as Tripletex
 
 
+def test_the_tap_does_not_ship_the_simulator() -> None:
+    root = Path(__file__).resolve().parents[1]
+    assert root / "simulator" / "tripletex_simulator" == PACKAGE
+    assert not list((root / "tap_tripletex").glob("simulator/*.py"))
+    assert "simulator" not in (root / "pyproject.toml").read_text(encoding="utf-8")
+
+
 # the tap's table against the contract ------------------------------------------------
 def sent(r: Resource) -> set[str]:
     """The query parameters the tap sends to the stream's endpoint, besides paging."""
