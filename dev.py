@@ -23,6 +23,7 @@ BENCH_VENV = ROOT / ".venv-bench"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 CONSTRAINTS = ROOT / "requirements" / "constraints.txt"
+SIMULATOR = ROOT / "simulator"  # the Tripletex simulator: a distribution of its own
 DEMO_DB = ROOT / "output" / "tripletex.duckdb"
 DEMO_SEED, DEMO_SIZE = 1, 20000  # the simulator's data (tests/test_meltano_e2e.py checks it)
 DEMO_PLUGINS = ("tap-tripletex", "target-duckdb", "dbt-duckdb")
@@ -47,10 +48,12 @@ def stamp_ok(name: str, *inputs: Path) -> tuple[bool, Path, str]:
 def ensure_venv() -> None:
     if not PYTHON.exists():
         run(sys.executable, "-m", "venv", VENV)
-    ok, stamp, digest = stamp_ok("deps", ROOT / "pyproject.toml", CONSTRAINTS)
+    inputs = (ROOT / "pyproject.toml", SIMULATOR / "pyproject.toml", CONSTRAINTS)
+    ok, stamp, digest = stamp_ok("deps", *inputs)
     if not ok:
         run(PYTHON, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
-        run(PYTHON, "-m", "pip", "install", "--quiet", "-c", CONSTRAINTS, "-e", ".[dev]")
+        install = ("install", "--quiet", "-c", CONSTRAINTS, "-e", ".[dev]", "-e", SIMULATOR)
+        run(PYTHON, "-m", "pip", *install)
         stamp.write_text(digest)
 
 
@@ -70,7 +73,7 @@ def demo() -> None:
         [
             str(PYTHON),
             "-m",
-            "tap_tripletex.simulator",
+            "tripletex_simulator",
             "--port",
             "0",
             "--seed",
@@ -142,7 +145,7 @@ def test() -> None:
 LINT = (
     ("ruff", "check", "."),
     ("ruff", "format", "--check", "."),
-    ("mypy", "tap_tripletex"),
+    ("mypy", "tap_tripletex", "simulator/tripletex_simulator", "tools"),
 )
 
 
@@ -175,7 +178,8 @@ def bench() -> None:
 
 PIN_HEADER = """\
 # Pinned versions of every dependency of `pip install -e .[dev]`, for Python 3.10 and newer.
-# dev.py installs with `pip install -c requirements/constraints.txt -e .[dev]`.
+# dev.py installs with `pip install -c requirements/constraints.txt -e .[dev] -e simulator`
+# (the simulator needs only msgspec, pinned here through singer-sdk[msgspec]).
 # Regenerate with `python3 dev.py pin` after changing pyproject.toml's dependencies.
 """
 

@@ -1,6 +1,6 @@
 """The performance benchmark (README, "Performance"): `python3 dev.py bench`.
 
-Four comparisons against the bundled simulator, printed as they finish. It measures and
+Four comparisons against the Tripletex simulator, printed as they finish. It measures and
 prints; it passes or fails nothing (the test suite does that).
 
     1. CPU-bound: tap-tripletex records/s vs a raw requests + json loop over the same pages.
@@ -25,9 +25,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from tripletex_simulator import Simulator
+
 from tap_tripletex.resources import BY_NAME, RESOURCES
 from tap_tripletex.settings import DEFAULTS
-from tap_tripletex.simulator import Simulator
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterator
@@ -93,7 +94,7 @@ def timed(args: list[t.Any], *, env: dict[str, str] | None = None, capture: bool
 def simulator_process(size: int) -> Iterator[str]:
     """The simulator in a process of its own. A child forked from a big process counts
     that process's pages in its own peak RSS, so the tap must be started from a small one."""
-    args = [sys.executable, "-m", "tap_tripletex.simulator", "--port", "0", "--seed", "1"]
+    args = [sys.executable, "-m", "tripletex_simulator", "--port", "0", "--seed", "1"]
     with subprocess.Popen([*args, "--size", str(size)], stdout=subprocess.PIPE, text=True) as sim:
         assert sim.stdout is not None
         try:

@@ -2,7 +2,7 @@
 
 Adding a resource is one line here, plus `python -m tap_tripletex.schemagen` to
 generate its schema from the official spec. What the spec offers that is not a stream
-is listed, with the reason, in `tap_tripletex.coverage`.
+is listed, with the reason, in `tools/spec_coverage.py`.
 """
 
 from __future__ import annotations

@@ -8,10 +8,10 @@ from datetime import datetime, timedelta
 
 import pytest
 import requests
+from tripletex_simulator import Simulator
 
 from tap_tripletex.auth import RENEW_MARGIN, SESSION_DAYS, TripletexSession, session_dies_at
 from tap_tripletex.errors import ConfigError
-from tap_tripletex.simulator import Simulator
 from tap_tripletex.timeutil import OSLO, oslo_now
 from tests.taputil import TOKENS, make_tap, read_stream
 

@@ -6,8 +6,8 @@ import typing as t
 from collections.abc import Iterator
 
 import pytest
+from tripletex_simulator import Simulator
 
-from tap_tripletex.simulator import Simulator
 from tests.singer_run import Output, discover, run_tap, select
 
 CLIENTS = [5100001, 5100002, 5100003]

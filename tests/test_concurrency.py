@@ -6,10 +6,10 @@ import json
 import time
 
 import pytest
+from tripletex_simulator import Simulator
+from tripletex_simulator.errors import Reply
+from tripletex_simulator.routes import Request
 
-from tap_tripletex.simulator import Simulator
-from tap_tripletex.simulator.errors import Reply
-from tap_tripletex.simulator.routes import Request
 from tests.taputil import make_tap, read_stream
 
 # A full-table list, a change-time list, date windows, and a parent with inline lines.

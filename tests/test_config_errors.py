@@ -21,10 +21,10 @@ from socketserver import BaseRequestHandler
 from urllib.parse import quote, quote_plus
 
 import pytest
+from tripletex_simulator import Reply, Simulator
 
 from tap_tripletex.errors import exit_with_error
 from tap_tripletex.redaction import redact, register_secrets
-from tap_tripletex.simulator import Reply, Simulator
 from tap_tripletex.timeutil import oslo_today
 from tests.replay import serve
 from tests.singer_run import EXECUTABLE, discover, select

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from tripletex_simulator import Simulator
 
 from tap_tripletex.resources import BY_NAME, RESOURCES
-from tap_tripletex.simulator import Simulator
 from tests.singer_run import EXECUTABLE, discover, run_tap, write_json
 from tests.taputil import TOKENS
 
@@ -28,7 +28,7 @@ def simulator_url() -> Iterator[str]:
         [
             sys.executable,
             "-m",
-            "tap_tripletex.simulator",
+            "tripletex_simulator",
             "--port",
             "0",
             "--seed",

@@ -15,9 +15,9 @@ from collections.abc import Iterator
 from urllib.parse import quote, quote_plus
 
 import pytest
+from tripletex_simulator import Simulator
 
 from tap_tripletex.resources import BY_NAME
-from tap_tripletex.simulator import Simulator
 from tests.singer_run import Output, discover, run_tap, select, upsert
 
 # Tokens with characters that change when URL-encoded: redaction must catch both forms.

@@ -7,10 +7,10 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 
 import pytest
+from tripletex_simulator import Simulator
 
 from tap_tripletex.replication import change_floor
 from tap_tripletex.resources import BY_NAME
-from tap_tripletex.simulator import Simulator
 from tests.singer_run import Output, discover, run_tap, select, upsert
 
 STREAMS = ["currency", "customer", "supplier", "invoice", "ledger_posting"]

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from tripletex_simulator import Simulator
 
 from tap_tripletex.resources import RESOURCES
-from tap_tripletex.simulator import Simulator
 from tests.meltano_support import (
     IN_CI,
     ROOT,
@@ -140,7 +140,7 @@ def test_hub_definition_in_a_fresh_project(tmp_path: Path) -> None:
     assert [s["name"] for s in definition["settings"]] == list(about["settings"]["properties"])
 
     simulator = subprocess.Popen(
-        [sys.executable, "-m", "tap_tripletex.simulator", "--port", "0", "--size", "200"],
+        [sys.executable, "-m", "tripletex_simulator", "--port", "0", "--size", "200"],
         stdout=subprocess.PIPE,
         text=True,
     )

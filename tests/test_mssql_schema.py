@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 import yaml
 from singer_sdk.mapper import PluginMapper
+from tripletex_simulator import Simulator
 
 from tap_tripletex.resources import RESOURCES
-from tap_tripletex.simulator import Simulator
 from tests.meltano_support import discover
 from tests.singer_run import discover as discover_tap
 from tests.singer_run import run_tap, select

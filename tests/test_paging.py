@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tap_tripletex.simulator import Simulator
+from tripletex_simulator import Simulator
+
 from tests.replay import load, replay
 from tests.taputil import make_tap, read_stream
 

@@ -9,12 +9,12 @@ from urllib.parse import unquote
 
 import pytest
 import requests
+from tripletex_simulator import Simulator
 
 from tap_tripletex.auth import TripletexSession
 from tap_tripletex.errors import GaveUpError, RateLimitExhaustedError
 from tap_tripletex.ratelimit import RateLimiter, window_headers
 from tap_tripletex.requestpath import RetryPolicy
-from tap_tripletex.simulator import Simulator
 from tests.taputil import TOKENS, make_tap, read_stream
 
 

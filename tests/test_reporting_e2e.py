@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tripletex_simulator import Simulator
 
-from tap_tripletex.simulator import Simulator
 from tests.meltano_support import SIM_TOKENS, PostgresServer, meltano, meltano_env
 
 pytestmark = pytest.mark.e2e

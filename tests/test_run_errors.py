@@ -10,9 +10,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tripletex_simulator import Simulator
 
 from tap_tripletex.resources import RESOURCES
-from tap_tripletex.simulator import Simulator
 from tap_tripletex.timeutil import date_windows, oslo_today, parse_start
 from tests.singer_run import EXECUTABLE, discover, select
 from tests.test_config_errors import ERROR, TOKENS, Run, base, run, secrets_of

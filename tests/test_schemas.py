@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from jsonschema import Draft7Validator
 
-from tap_tripletex import schemagen
 from tap_tripletex.resources import BY_NAME, RESOURCES
+from tools import schemagen
 
 Schema = dict[str, Any]
 WRITE_OR_READ = frozenset({"GET", "POST", "PUT"})

@@ -9,7 +9,8 @@ import pytest
 from singer_sdk import typing as th
 
 from tap_tripletex.configcheck import check_config, secret_names
-from tap_tripletex.errors import REDACTED, ConfigError, redact
+from tap_tripletex.errors import ConfigError
+from tap_tripletex.redaction import REDACTED, redact
 from tap_tripletex.settings import SETTINGS
 from tap_tripletex.tap import TapTripletex
 from tests.taputil import TOKENS

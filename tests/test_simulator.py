@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 import requests
+from tripletex_simulator import Simulator
 
 from tap_tripletex.resources import BY_NAME, RESOURCES
-from tap_tripletex.simulator import Simulator
 
 TODAY = date(2026, 7, 28)  # a summer day: Oslo is at +02:00
 FIRST_DAY = date(2019, 1, 1)
@@ -466,7 +466,7 @@ def test_cli_prints_url_but_no_tokens() -> None:
         [
             sys.executable,
             "-m",
-            "tap_tripletex.simulator",
+            "tripletex_simulator",
             "--port",
             "0",
             "--size",

@@ -13,8 +13,7 @@ from typing import Any
 
 import pytest
 import requests
-
-from tap_tripletex.simulator import Simulator
+from tripletex_simulator import Simulator
 
 TODAY = date(2026, 7, 28)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import atexit
 
 from singer_sdk.testing import SuiteConfig, get_tap_test_class
+from tripletex_simulator import Simulator
 
-from tap_tripletex.simulator import Simulator
 from tap_tripletex.tap import TapTripletex
 from tests.taputil import TOKENS
 

@@ -21,10 +21,10 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from tripletex_simulator import ApiError, Simulator
 
 from tap_tripletex.readplan import FULL_READ_AT
 from tap_tripletex.resources import RESOURCES
-from tap_tripletex.simulator import ApiError, Simulator
 from tests.singer_run import EXECUTABLE, Output, discover, run_tap, select, write_json
 from tests.taputil import TOKENS
 from tests.warehouse import Warehouse

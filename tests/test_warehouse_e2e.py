@@ -17,10 +17,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tripletex_simulator import Simulator
 
 from tap_tripletex.readplan import FULL_READ_AT
 from tap_tripletex.resources import RESOURCES
-from tap_tripletex.simulator import Simulator
 from tests.meltano_support import ROOT, SIM_TOKENS, PostgresServer, meltano, meltano_env
 from tests.test_warehouse import aged, delete_some, expected
 

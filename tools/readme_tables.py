@@ -9,9 +9,9 @@ import re
 import sys
 from pathlib import Path
 
-from tap_tripletex.coverage import EXCLUDED
 from tap_tripletex.resources import BY_NAME, RESOURCES, Resource
 from tap_tripletex.tap import TapTripletex
+from tools.spec_coverage import EXCLUDED
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 SDK_SETTINGS = ("stream_maps", "stream_map_config", "faker_config", "flattening", "batch_config")
@@ -95,7 +95,11 @@ def render(text: str) -> str:
     )
     for marker, table in tables:
         pattern = re.compile(rf"(<!-- {marker}:start -->).*?(<!-- {marker}:end -->)", re.DOTALL)
-        text = pattern.sub(lambda m, t=table: f"{m.group(1)}\n{t}\n{m.group(2)}", text)
+
+        def fill(m: re.Match[str], t: str = table) -> str:
+            return f"{m.group(1)}\n{t}\n{m.group(2)}"
+
+        text = pattern.sub(fill, text)
     return text
 
 

@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from tap_tripletex.simulator.errors import ApiError, Reply, unauthorized
+from tripletex_simulator.errors import ApiError, Reply, unauthorized
 
 KINDS = ("status", "reset", "slow", "truncate", "cut", "expire")
 

@@ -4,24 +4,22 @@ from __future__ import annotations
 
 import random
 import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
-from tap_tripletex.resources import BY_NAME
-from tap_tripletex.simulator import balances, data
-from tap_tripletex.simulator.auth import Sessions
-from tap_tripletex.simulator.clock import oslo_today, parse_date
-from tap_tripletex.simulator.edits import Edits
-from tap_tripletex.simulator.errors import Reply
-from tap_tripletex.simulator.faults import Fault, Faults
-from tap_tripletex.simulator.ratelimit import RateLimiter
-from tap_tripletex.simulator.routes import Request
-from tap_tripletex.simulator.server import Server
-from tap_tripletex.simulator.values import HOST, company, digits
+from tripletex_simulator import balances, data
+from tripletex_simulator.auth import Sessions
+from tripletex_simulator.clock import oslo_today, parse_date
+from tripletex_simulator.contract import BY_NAME
+from tripletex_simulator.edits import Edits
+from tripletex_simulator.errors import Reply
+from tripletex_simulator.faults import Fault, Faults
+from tripletex_simulator.ratelimit import RateLimiter
+from tripletex_simulator.routes import Request
+from tripletex_simulator.server import Server
+from tripletex_simulator.values import HOST, company, digits
 
 Hook = Callable[[Request], Reply | None]
 
@@ -43,7 +41,6 @@ class Simulator(Edits):
         rate_limit: int | None = None,
         rate_window: float = 10.0,
         latency: float = 0.0,
-        schemas_dir: Path | None = None,
         honour_changed_since: bool = True,
         max_result_size: int | None = None,
     ) -> None:
@@ -72,13 +69,11 @@ class Simulator(Edits):
         self.peak_in_flight = 0  # the most ever answered at once
         self._server: Server | None = None
         self._thread: threading.Thread | None = None
-        schemas = data.load_schemas(schemas_dir)
-        started = time.perf_counter()
+        schemas = data.load_schemas()
         self._datasets = {
             cid: data.build(seed, size, cid, self.today, schemas)
             for cid in self.client_ids or [self.company_id]
         }
-        self.build_seconds = time.perf_counter() - started
         for dataset in self._datasets.values():
             dataset.honour_changed_since = honour_changed_since
             dataset.max_result_size = max_result_size

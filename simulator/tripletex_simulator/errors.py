@@ -12,7 +12,6 @@ LINK = "https://tripletex.no/v2-docs/"
 # Codes as the real API uses them (3000 and 18000 seen in traffic; others by category).
 AUTH = 3000
 NOT_FOUND = 6000
-PERMISSION = 9000
 BAD_REQUEST = 4000
 VALIDATION = 18000
 TOO_LARGE = 23000

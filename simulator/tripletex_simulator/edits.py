@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from tap_tripletex.resources import BY_NAME, RESOURCES, Resource
-from tap_tripletex.simulator import data
-from tap_tripletex.simulator.clock import oslo_now, parse_date, timestamp
-from tap_tripletex.simulator.values import HOST, Context, value
+from tripletex_simulator import data
+from tripletex_simulator.clock import oslo_now, parse_date, timestamp
+from tripletex_simulator.contract import BY_NAME, ENDPOINTS, Endpoint
+from tripletex_simulator.values import HOST, Context, value
 
 if TYPE_CHECKING:
     from datetime import date
@@ -52,7 +52,7 @@ class Edits:
             new_id = (table.ids[-1] if table.ids else 1) + rng.randint(1, 3)
             record: dict[str, Any] = {}
             for key, prop in props.items():
-                if key in data.SKIPPED or key == resource.parent_key:
+                if key in data.SKIPPED:
                     continue
                 record[key] = value(rng, key, prop, ctx)
             record.update(id=new_id, version=0, url=f"{HOST}/v2{resource.path}/{new_id}")
@@ -99,7 +99,7 @@ class Edits:
             for record in [postings.record(p) for p in range(len(postings))]:
                 if (record.get("voucher") or {}).get("id") == id:
                     removed += self.delete("ledger_posting", record["id"], company_id)
-        for child in [r for r in RESOURCES if stream in r.parents and r.name in dataset.tables]:
+        for child in [e for e in ENDPOINTS if stream in e.parents and e.name in dataset.tables]:
             lines = dataset.tables[child.name]
             mine = [cid for cid, p in zip(lines.ids, lines.parents or (), strict=False) if p == id]
             for line_id in mine:
@@ -109,11 +109,11 @@ class Edits:
         return removed
 
     def _drop_references(
-        self, dataset: data.Dataset, child: Resource, gone: dict[str, set[int]]
+        self, dataset: data.Dataset, child: Endpoint, gone: dict[str, set[int]]
     ) -> None:
         """Other parents of deleted lines (an invoice of a deleted order) stop listing
         them, and the parent they came from."""
-        for other in child.parents[1:]:
+        for other, inline in zip(child.parents[1:], child.inline[1:], strict=True):
             table = dataset.tables.get(other)
             if table is None:
                 continue
@@ -122,7 +122,7 @@ class Edits:
                 kept = {
                     prop: [x for x in items if x.get("id") not in ids]
                     for prop, ids in (
-                        (str(child.inline), gone[child.name]),
+                        (inline, gone[child.name]),
                         (f"{child.parents[0]}s", gone[child.parents[0]]),
                     )
                     if isinstance(items := record.get(prop), list)

@@ -1,4 +1,4 @@
-"""Dataset generation: every stream of one company, from the tap's JSON schemas.
+"""Dataset generation: every table of one company, from the contract's record shapes.
 
 Columns are built for all records at once: a property's value is drawn from a pool of
 pre-encoded `"name":value` fragments, so a record is one bytes join. Ids, urls,
@@ -7,25 +7,21 @@ versions, business dates and a few related columns are per record.
 
 from __future__ import annotations
 
-import json
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from importlib import resources as package_files
-from pathlib import Path
-from typing import Any
 
 import msgspec
 
-from tap_tripletex.resources import RESOURCES, Resource
-from tap_tripletex.simulator import books, family, plan
-from tap_tripletex.simulator.clock import FIRST_DAY, day_offset
-from tap_tripletex.simulator.table import Record, Table
-from tap_tripletex.simulator.values import HOST, Context, Schema, types, value
+from tripletex_simulator import books, family, plan
+from tripletex_simulator.clock import FIRST_DAY, day_offset
+from tripletex_simulator.contract import ENDPOINTS, Endpoint, record_schema
+from tripletex_simulator.table import Record, Table
+from tripletex_simulator.values import HOST, Context, Schema, types, value
 
-SKIPPED = {"company_id", "last_changed_at", "changes"}  # made by the tap / stored beside
+SKIPPED = {"changes"}  # stored beside each record
 VERSIONS = (0, 0, 0, 0, 1, 1, 2, 3)
 POOL = 256  # candidate values per property
 COMBOS = 4096  # pre-joined chunks of pooled properties
@@ -45,21 +41,9 @@ Column = list[bytes]
 _encode = msgspec.json.encode
 
 
-def load_schemas(directory: Path | None = None) -> dict[str, Schema]:
-    """The tap's record schemas; a minimal one for a stream whose file is missing."""
-    found: dict[str, Schema] = {}
-    base: Any = directory or package_files.files("tap_tripletex") / "schemas"
-    for resource in filter(served, RESOURCES):
-        file = base / f"{resource.name}.json"
-        if file.is_file():
-            found[resource.name] = json.loads(file.read_text(encoding="utf-8"))
-        else:
-            props = {k: {"type": ["integer", "null"]} for k in ("id", "version")}
-            props["url"] = {"type": ["string", "null"]}
-            if resource.date_field:
-                props[resource.date_field] = {"type": ["string", "null"]}
-            found[resource.name] = {"type": "object", "properties": props}
-    return found
+def load_schemas() -> dict[str, Schema]:
+    """The record shape of each table, from the contract."""
+    return {e.name: record_schema(e) for e in ENDPOINTS if served(e)}
 
 
 @dataclass
@@ -67,7 +51,6 @@ class Dataset:
     """All streams of one company."""
 
     company_id: int
-    seed: int
     tables: dict[str, Table]
     schemas: dict[str, Schema]
     context: Context
@@ -86,9 +69,9 @@ class Dataset:
 DERIVED = {"/balanceSheet"}
 
 
-def served(resource: Resource) -> bool:
-    """Streams with a table of their own (the company itself is the simulator's)."""
-    return "{" not in resource.path and resource.path not in DERIVED
+def served(endpoint: Endpoint) -> bool:
+    """Endpoints with a table of their own (the company itself is the simulator's)."""
+    return "{" not in endpoint.path and endpoint.path not in DERIVED
 
 
 def build(
@@ -96,10 +79,10 @@ def build(
 ) -> Dataset:
     counts = plan.counts(size)
     today_ord = today.toordinal()
-    resources = [r for r in RESOURCES if served(r)]
+    resources = [e for e in ENDPOINTS if served(e)]
     rngs = {r.name: random.Random(f"{seed}:{company_id}:{r.name}") for r in resources}
     all_ids = {r.name: plan.ids(rngs[r.name], r.name, counts[r.name]) for r in resources}
-    dated = [r for r in resources if r.date_field or r.date_params]
+    dated = [r for r in resources if r.dates]
     all_dates = {
         r.name: plan.dates(rngs[r.name], counts[r.name], today_ord)
         for r in dated
@@ -111,7 +94,7 @@ def build(
             all_dates[r.name] = plan.dates(rngs[r.name], counts[r.name], today_ord)
     parents = family.columns(all_ids, schemas, specials)
     for r in resources:
-        if r.key != ("id",):
+        if r.key != "id":
             specials.setdefault(r.name, {}).update(_key_columns(r, schemas, all_ids[r.name]))
     tables = {}
     for resource in resources:
@@ -125,7 +108,7 @@ def build(
             special=specials.get(resource.name, {}),
             parents=parents.get(resource.name),
         )
-    return Dataset(company_id, seed, tables, schemas, Context("", today, all_ids))
+    return Dataset(company_id, tables, schemas, Context("", today, all_ids))
 
 
 @lru_cache(maxsize=4)
@@ -140,23 +123,21 @@ def _iso(ordinal: int) -> bytes:
 
 
 def _key_columns(
-    resource: Resource, schemas: dict[str, Schema], ids: list[int]
+    resource: Endpoint, schemas: dict[str, Schema], ids: list[int]
 ) -> dict[str, tuple[Column, None]]:
-    """A record without an id is keyed by other properties: unique values for them."""
-    found = {}
+    """A record without an id is told apart by another property: unique values for it."""
+    key = resource.key
     props = schemas[resource.name].get("properties", {})
-    for key in resource.key:
-        quote = b'"' if "integer" not in types(props.get(key, {})) else b""
-        label = key.encode() + b"-" if quote else b""
-        head = b'"%s":' % key.encode()
-        found[key] = ([head + quote + label + b"%d" % rid + quote for rid in ids], None)
-    return found
+    quote = b'"' if "integer" not in types(props.get(key, {})) else b""
+    label = key.encode() + b"-" if quote else b""
+    head = b'"%s":' % key.encode()
+    return {key: ([head + quote + label + b"%d" % rid + quote for rid in ids], None)}
 
 
 def _table(
     rng: random.Random,
     *,
-    resource: Resource,
+    resource: Endpoint,
     schema: Schema,
     ctx: Context,
     dates: list[int] | None,
@@ -171,7 +152,7 @@ def _table(
     columns: list[Column | Pool] = []
     singular = resource.path.rsplit("/", 1)[-1]
     for key, prop in props.items():
-        if key in SKIPPED or key == resource.parent_key:
+        if key in SKIPPED:
             continue
         head = b'"%s":' % key.encode()
         if key in special:
@@ -206,7 +187,7 @@ def _table(
     metric_fn = METRICS[name][1] if name in METRICS else None
     if metric_fn is not None and metric is None:
         metric = [0.0] * n
-    own = [k for k in props if k not in ("company_id", resource.parent_key)]
+    own = list(props)
     return Table(
         name,
         path=resource.path,

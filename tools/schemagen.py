@@ -1,6 +1,6 @@
 """Generate `tap_tripletex/schemas/<stream>.json` from the official Tripletex OpenAPI spec.
 
-Usage: `python -m tap_tripletex.schemagen [--spec PATH] [--check]`.
+Usage: `python -m tools.schemagen [--spec PATH] [--check]`.
 
 For each resource the record schema is the component behind the GET operation's 200
 response (`values[*]` of a list wrapper, or `value` of a `ResponseWrapperX`). Its own
@@ -27,7 +27,7 @@ from tap_tripletex.resources import RESOURCES, Resource
 Schema = dict[str, Any]
 
 DEFAULT_SPEC = Path(__file__).resolve().parents[2] / "shared/tripletex/openapi.json"
-SCHEMAS_DIR = Path(__file__).resolve().parent / "schemas"
+SCHEMAS_DIR = Path(__file__).resolve().parents[1] / "tap_tripletex" / "schemas"
 REF_PREFIX = "#/components/schemas/"
 MAX_DESCRIPTION = 160
 
@@ -225,7 +225,7 @@ def check(expected: dict[str, str], folder: Path) -> list[str]:
     for name, text in expected.items():
         file = folder / f"{name}.json"
         if not file.exists():
-            problems.append(f"missing: {file.name} (run python -m tap_tripletex.schemagen)")
+            problems.append(f"missing: {file.name} (run python -m tools.schemagen)")
         elif file.read_text(encoding="utf-8") != text:
             problems.append(f"drifted: {file.name} differs from the spec")
     for file in sorted(folder.glob("*.json")):
@@ -246,7 +246,7 @@ def write(expected: dict[str, str], folder: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tap_tripletex.schemagen")
+    parser = argparse.ArgumentParser(prog="python -m tools.schemagen")
     parser.add_argument("--spec", type=Path, default=DEFAULT_SPEC, help="openapi.json path")
     parser.add_argument("--check", action="store_true", help="exit 1 if schemas/ drifted")
     args = parser.parse_args(argv)

@@ -1,4 +1,4 @@
-"""`python -m tap_tripletex.simulator` / `tripletex-simulator`: serve until interrupted."""
+"""`python -m tripletex_simulator` / `tripletex-simulator`: serve until interrupted."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sys
 import threading
 from types import FrameType
 
-from tap_tripletex.simulator.core import Simulator
+from tripletex_simulator.core import Simulator
 
 
 def parser() -> argparse.ArgumentParser:

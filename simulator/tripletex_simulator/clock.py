@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
-from tap_tripletex.timeutil import OSLO, oslo_now, oslo_today
-
-__all__ = ["FIRST_DAY", "OSLO", "oslo_now", "oslo_today"]
-
+OSLO = ZoneInfo("Europe/Oslo")  # Tripletex's dates are Oslo dates
 FIRST_DAY = date(2019, 1, 1)
+
+
+def oslo_now() -> datetime:
+    return datetime.now(OSLO)
+
+
+def oslo_today() -> date:
+    return oslo_now().date()
 
 
 @lru_cache(maxsize=8192)

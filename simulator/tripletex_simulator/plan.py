@@ -5,8 +5,8 @@ from __future__ import annotations
 import random
 from itertools import accumulate
 
-from tap_tripletex.resources import RESOURCES
-from tap_tripletex.simulator.clock import FIRST_DAY
+from tripletex_simulator.clock import FIRST_DAY
+from tripletex_simulator.contract import ENDPOINTS
 
 # Reference streams: about this many records at full scale (size >= FULL_SCALE).
 FIXED = {
@@ -74,12 +74,12 @@ GLOBAL = {"currency", "country", "ledger_vat_type"}
 
 def counts(size: int) -> dict[str, int]:
     scale = min(1.0, size / FULL_SCALE)
-    result: dict[str, int] = {r.name: 1 for r in RESOURCES if r.single}
-    for resource in RESOURCES:
+    result: dict[str, int] = {e.name: 1 for e in ENDPOINTS if e.single}
+    for resource in ENDPOINTS:
         if resource.name in FIXED:
             result[resource.name] = max(MIN_COUNT + 1, round(FIXED[resource.name] * scale))
     rest = max(0, size - sum(n for name, n in result.items() if name in FIXED))
-    others = [r.name for r in RESOURCES if r.name not in result]
+    others = [e.name for e in ENDPOINTS if e.name not in result]
     total = sum(WEIGHTS.get(name, 0) for name in others) or 1
     for name in others:
         weight = WEIGHTS.get(name) or EXTRA_WEIGHTS.get(name, DEFAULT_EXTRA_WEIGHT)

@@ -16,11 +16,12 @@ from typing import Any
 
 import msgspec
 
-from tap_tripletex.simulator import fields, listing
-from tap_tripletex.simulator.clock import parse_date
-from tap_tripletex.simulator.data import Dataset
-from tap_tripletex.simulator.errors import VALIDATION, ApiError, Reply, bad_request, invalid
-from tap_tripletex.simulator.values import HOST
+from tripletex_simulator import fields, listing
+from tripletex_simulator.clock import parse_date
+from tripletex_simulator.contract import BY_NAME
+from tripletex_simulator.data import Dataset
+from tripletex_simulator.errors import Reply, bad_request
+from tripletex_simulator.values import HOST
 
 PATH = "/balanceSheet"
 PROPS = ("account", "balanceIn", "balanceChange", "balanceOut", "startDate", "endDate")
@@ -39,7 +40,7 @@ _encode = msgspec.json.encode
 
 
 class Ledger:
-    """A company's postings by date, and the balances the tap asks for month after month:
+    """A company's postings by date, and the balances a client asks for month after month:
     each opening balance is the one before it plus the postings in between."""
 
     def __init__(self, table: Any) -> None:
@@ -107,17 +108,10 @@ def rows(dataset: Dataset, low: date, high: date) -> list[dict[str, Any]]:
 
 
 def reply(dataset: Dataset, params: Mapping[str, str]) -> Reply:
-    missing = [name for name in ("dateFrom", "dateTo") if not params.get(name)]
-    if missing:
-        problems = [(name, "Kan ikke være null.") for name in missing]
-        raise ApiError(422, VALIDATION, "Validering feilet.", None, problems)
-    low, high = parse_date(params["dateFrom"]), parse_date(params["dateTo"])
-    if low is None:
-        raise invalid("dateFrom", "Ugyldig dato, forventet format YYYY-MM-DD.")
-    if high is None:
-        raise invalid("dateTo", "Ugyldig dato, forventet format YYYY-MM-DD.")
-    if low >= high:
-        raise invalid("dateTo", "dateTo må være etter dateFrom.")
+    window = listing.date_range(BY_NAME["balance_sheet"], params)
+    if window is None:
+        raise ValueError("the contract gives /balanceSheet no date range")
+    low, high = window
     sorting = params.get("sorting", "")
     if sorting.lstrip("-") not in SORTABLE:
         raise bad_request(f"Illegal field in sorting: {sorting}")

@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from tap_tripletex.simulator import balances, fields, listing
-from tap_tripletex.simulator.errors import ApiError, Reply, bad_request, not_found, unauthorized
+from tripletex_simulator import balances, fields, listing
+from tripletex_simulator.errors import ApiError, Reply, bad_request, not_found, unauthorized
 
 if TYPE_CHECKING:
-    from tap_tripletex.simulator.core import Simulator
+    from tripletex_simulator.core import Simulator
 
 OWN_COMPANY_ONLY = (
     "Company owned users(employeeToken) can only access /token/session/>whoAmI & "

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from tap_tripletex.resources import BY_NAME
-from tap_tripletex.simulator.clock import FIRST_DAY
+from tripletex_simulator.clock import FIRST_DAY
+from tripletex_simulator.contract import BY_NAME
 
 HOST = "api.tripletex.sim"
 Schema = dict[str, Any]

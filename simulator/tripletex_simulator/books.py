@@ -14,8 +14,8 @@ import typing as t
 
 import msgspec
 
-from tap_tripletex.simulator import plan
-from tap_tripletex.simulator.family import stub
+from tripletex_simulator import plan
+from tripletex_simulator.family import stub
 
 Column = list[bytes]
 Columns = dict[str, dict[str, tuple[Column, t.Any]]]

@@ -14,12 +14,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from tap_tripletex.simulator import routes
-from tap_tripletex.simulator.errors import UNKNOWN, ApiError, Reply
+from tripletex_simulator import routes
+from tripletex_simulator.errors import UNKNOWN, ApiError, Reply
 
 if TYPE_CHECKING:
-    from tap_tripletex.simulator.core import Simulator
-    from tap_tripletex.simulator.faults import Fault
+    from tripletex_simulator.core import Simulator
+    from tripletex_simulator.faults import Fault
 
 
 class Server(ThreadingHTTPServer):

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from tap_tripletex.resources import BY_NAME, RESOURCES, Resource
-from tap_tripletex.simulator import plan
-from tap_tripletex.simulator.values import HOST
+from tripletex_simulator import plan
+from tripletex_simulator.contract import BY_NAME, ENDPOINTS, Endpoint
+from tripletex_simulator.values import HOST
 
 Column = list[bytes]
 Specials = dict[str, dict[str, tuple[Column, Any]]]
@@ -25,7 +25,7 @@ def stub(name: str, rid: int) -> bytes:
     return b'{"id":%d,"url":"%s/v2%s/%d"}' % (rid, HOST.encode(), BY_NAME[name].path.encode(), rid)
 
 
-def back_reference(resource: Resource) -> str:
+def back_reference(resource: Endpoint) -> str:
     """The child's property naming its parent: `projectId` -> `project`, or the last
     segment of the parent's path (`/order` -> `order`)."""
     if resource.parent_param:
@@ -38,7 +38,7 @@ def columns(
 ) -> dict[str, list[int]]:
     """Each child stream's parent id per record; adds the tying columns to `specials`."""
     parents: dict[str, list[int]] = {}
-    for resource in RESOURCES:
+    for resource in ENDPOINTS:
         if not resource.parents or resource.name not in all_ids:
             continue
         first = str(resource.parent)
@@ -54,13 +54,13 @@ def columns(
         lines: list[list[bytes]] = [[] for _ in parent_ids]
         for pos, o in enumerate(owner):
             lines[o].append(stub(resource.name, child_ids[pos]))
-        head = b'"%s":[' % resource.inline.encode()
+        head = b'"%s":[' % resource.inline[0].encode()
         column = [head + b",".join(x) + b"]" for x in lines]
-        specials.setdefault(first, {})[resource.inline] = (column, None)
-        for other in resource.parents[1:]:
+        specials.setdefault(first, {})[resource.inline[0]] = (column, None)
+        for other, prop in zip(resource.parents[1:], resource.inline[1:], strict=True):
             _other_parent(
                 resource=resource,
-                other=other,
+                other=(other, prop),
                 first=first,
                 all_ids=all_ids,
                 schemas=schemas,
@@ -72,22 +72,24 @@ def columns(
 
 def _other_parent(
     *,
-    resource: Resource,
-    other: str,
+    resource: Endpoint,
+    other: tuple[str, str],
     first: str,
     all_ids: dict[str, list[int]],
     schemas: dict[str, Any],
     specials: Specials,
     lines: list[list[bytes]],
 ) -> None:
-    """Record j of `other` carries the lines of first-parent record j (cycling)."""
+    """Record j of `other` (a table, the property carrying the lines) carries the lines of
+    first-parent record j (cycling)."""
+    name, prop = other
     firsts = all_ids[first]
-    mine = [j % len(firsts) for j in range(len(all_ids[other]))]
-    head = b'"%s":[' % str(resource.inline).encode()
-    own = specials.setdefault(other, {})
-    own[str(resource.inline)] = ([head + b",".join(lines[f]) + b"]" for f in mine], None)
+    mine = [j % len(firsts) for j in range(len(all_ids[name]))]
+    head = b'"%s":[' % prop.encode()
+    own = specials.setdefault(name, {})
+    own[prop] = ([head + b",".join(lines[f]) + b"]" for f in mine], None)
     plural = f"{back_reference(resource)}s"  # invoice.orders
-    if plural in _props(schemas, other):
+    if plural in _props(schemas, name):
         column = [b'"%s":[%s]' % (plural.encode(), stub(first, firsts[f])) for f in mine]
         own[plural] = (column, None)
 

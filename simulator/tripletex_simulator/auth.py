@@ -10,9 +10,9 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 
-from tap_tripletex.simulator.clock import parse_date
-from tap_tripletex.simulator.errors import invalid, unauthorized
-from tap_tripletex.simulator.values import HOST
+from tripletex_simulator.clock import parse_date
+from tripletex_simulator.errors import invalid, unauthorized
+from tripletex_simulator.values import HOST
 
 
 @dataclass(frozen=True)

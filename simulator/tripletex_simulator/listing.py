@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 import msgspec
 
-from tap_tripletex.resources import BY_NAME
-from tap_tripletex.simulator import fields
-from tap_tripletex.simulator.clock import parse_date, parse_moment
-from tap_tripletex.simulator.data import METRICS, Dataset
-from tap_tripletex.simulator.errors import (
+from tripletex_simulator import fields
+from tripletex_simulator.clock import parse_date, parse_moment
+from tripletex_simulator.contract import BY_NAME, Endpoint
+from tripletex_simulator.data import METRICS, Dataset
+from tripletex_simulator.errors import (
     TOO_LARGE,
     VALIDATION,
     ApiError,
@@ -21,7 +22,7 @@ from tap_tripletex.simulator.errors import (
     invalid,
     not_found,
 )
-from tap_tripletex.simulator.table import SortingError, Table
+from tripletex_simulator.table import SortingError, Table
 
 MAX_COUNT = 10_000
 DEFAULT_COUNT = 1000
@@ -37,7 +38,7 @@ def handle(
     table = dataset.by_path(path)
     if table is not None and BY_NAME[table.name].single:
         return single_reply(dataset, table, table.ids[0], params)
-    if table is not None and not BY_NAME[table.name].inline:  # lines have no list
+    if table is not None and not BY_NAME[table.name].lines:  # lines have no list
         return list_reply(dataset, table, params, headers)
     head, _, tail = path.rpartition("/")
     table = dataset.by_path(head)
@@ -59,45 +60,29 @@ def integer(params: Mapping[str, str], name: str, default: int) -> int:
     return number
 
 
-def date_range(table: Table, params: Mapping[str, str]) -> tuple[int, int] | None:
-    resource = BY_NAME[table.name]
-    if not resource.date_params:
+def date_range(endpoint: Endpoint, params: Mapping[str, str]) -> tuple[date, date] | None:
+    """Check the parameters the endpoint requires (422 when one is missing, as Tripletex
+    answers); the required `[from, to)` of a dated endpoint."""
+    missing = [name for name in endpoint.required if not params.get(name)]
+    if missing:
+        problems = [(name, "Kan ikke være null.") for name in missing]
+        raise ApiError(422, VALIDATION, "Validering feilet.", None, problems)
+    for name, kind in endpoint.required.items():
+        if kind == "date" and parse_date(params[name]) is None:
+            raise invalid(name, "Ugyldig dato, forventet format YYYY-MM-DD.")
+    if not endpoint.dates:
         return None
-    low_name, high_name = resource.date_params
-    missing = [name for name in resource.date_params if not params.get(name)]
-    if missing:
-        problems = [(name, "Kan ikke være null.") for name in missing]
-        raise ApiError(422, VALIDATION, "Validering feilet.", None, problems)
+    low_name, high_name = endpoint.dates
     low, high = parse_date(params[low_name]), parse_date(params[high_name])
-    if low is None:
-        raise invalid(low_name, "Ugyldig dato, forventet format YYYY-MM-DD.")
-    if high is None:
-        raise invalid(high_name, "Ugyldig dato, forventet format YYYY-MM-DD.")
-    if low >= high:
+    if low is None or high is None or low >= high:
         raise invalid(high_name, f"{high_name} må være etter {low_name}.")
-    return low.toordinal(), high.toordinal()
-
-
-def required(table: Table, params: Mapping[str, str]) -> int | None:
-    """Check the parameters the endpoint requires; the parent id, for a child list."""
-    resource = BY_NAME[table.name]
-    names = [name for name, _ in resource.params]
-    names += [n for n in (resource.parent_param, resource.as_of) if n]
-    missing = [name for name in names if not params.get(name)]
-    if missing:
-        problems = [(name, "Kan ikke være null.") for name in missing]
-        raise ApiError(422, VALIDATION, "Validering feilet.", None, problems)
-    if resource.as_of and parse_date(params[resource.as_of]) is None:
-        raise invalid(resource.as_of, "Ugyldig dato, forventet format YYYY-MM-DD.")
-    if resource.parent_param:
-        return integer(params, resource.parent_param, 0)
-    return None
+    return low, high
 
 
 def changed_since(dataset: Dataset, table: Table, params: Mapping[str, str]) -> float | None:
     """Epoch seconds of a `changedSince` the endpoint honours, else None."""
     text = params.get("changedSince")
-    if not text or not getattr(BY_NAME[table.name], "changed_since", False):
+    if not text or not BY_NAME[table.name].changed_since:
         return None
     moment = parse_moment(text)
     if moment is None:
@@ -143,8 +128,10 @@ def list_reply(
     if count > MAX_COUNT:
         message = "Result set too large. Limit of 10.000 reached."
         raise ApiError(422, TOO_LARGE, message, message, [("count", message)])
-    window = date_range(table, params)
-    parent = required(table, params)
+    endpoint = BY_NAME[table.name]
+    dates = date_range(endpoint, params)
+    window = (dates[0].toordinal(), dates[1].toordinal()) if dates else None
+    parent = integer(params, endpoint.parent_param, 0) if endpoint.parent_param else None
     since = changed_since(dataset, table, params)
     tree = parse_fields(table, params)
     try:
