@@ -3,7 +3,11 @@ table is built, and each strategy owns its key, fields, schema, records and word
 
 from __future__ import annotations
 
+import json
+import subprocess
+import tempfile
 import typing as t
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -20,7 +24,8 @@ from tap_tripletex.strategies import (
     TableError,
 )
 from tap_tripletex.streams import KINDS
-from tests.singer_run import discover, run_tap, select
+from tests.singer_run import EXECUTABLE, discover, run_tap, select
+from tests.taputil import TOKENS
 
 DATES = ("dateFrom", "dateTo")
 
@@ -122,3 +127,22 @@ def test_bookmarks_are_the_strategies_alone() -> None:
         for o in (first, second)
     )
     assert after > before  # the second run's start
+
+
+def test_the_connection_test_begins_its_run_before_any_output() -> None:
+    """`--test` checks the settings and companies (`Tap.begin_run`) before the SDK's
+    connection test writes anything: a wrong company_id is one line, and no SCHEMA."""
+    sim = Simulator(seed=5, size=100)
+    with sim.serve() as url, tempfile.TemporaryDirectory() as tmp:
+        config = Path(tmp) / "config.json"
+        config.write_text(json.dumps({**TOKENS, "api_url": url, "company_id": 999}))
+        probe = subprocess.run(
+            [EXECUTABLE, "--config", str(config), "--test"],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
+        )
+    assert probe.returncode == 1
+    assert probe.stdout == ""
+    assert "company_id 999" in probe.stderr
