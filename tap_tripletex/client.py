@@ -8,14 +8,13 @@ from functools import cached_property
 from importlib import resources as importlib_resources
 
 import requests
-from singer_sdk import SchemaDirectory, StreamSchema, metrics
+from singer_sdk import RESTStream, SchemaDirectory, StreamSchema, metrics
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.streams.rest import PageContext
 
 from tap_tripletex import fieldsparam
 from tap_tripletex.answers import judge_page
 from tap_tripletex.errors import CompanyAccessError, StreamUnavailableError
-from tap_tripletex.incremental import IncrementalReads
 from tap_tripletex.pages import decoder, page_values
 from tap_tripletex.readahead import ReadAhead
 
@@ -34,8 +33,9 @@ if t.TYPE_CHECKING:
 SCHEMAS = SchemaDirectory(importlib_resources.files("tap_tripletex") / "schemas")
 
 
-class TripletexStream(IncrementalReads):
-    """A Tripletex list endpoint, configured by one `Resource` table entry."""
+class TripletexStream(RESTStream[int]):
+    """A Tripletex stream, configured by one `Resource` table entry and read by its
+    replication strategy (`tap_tripletex.strategies`)."""
 
     schema = StreamSchema(SCHEMAS)
     # Tripletex's JSON already has the schema's types (tests validate every record);
@@ -50,7 +50,8 @@ class TripletexStream(IncrementalReads):
         super().__init__(tap=tap, name=resource.name, path=resource.path)
         self.primary_keys = resource.primary_keys
         self._unavailable: set[int] = set()  # companies where the stream got 403/404
-        self.replication_key = "last_changed_at" if resource.changed_since else resource.date_field
+        self.replication_key = resource.replication.replication_key
+        self.change_floor: str | None = None  # records changed before it are dropped
 
     @property
     def url_base(self) -> str:
@@ -62,8 +63,9 @@ class TripletexStream(IncrementalReads):
 
     @property
     def partitions(self) -> list[dict[str, t.Any]]:
-        """One partition per company, so state and records stay apart per company."""
-        return [{"company_id": cid} for cid in self._tap_ref.company_ids()]
+        """One partition per company of the run, so state and records stay apart per
+        company: the companies the run resolved when it began (`Tap.run_companies`)."""
+        return [{"company_id": cid} for cid in self._tap_ref.run_companies()]
 
     # Request shaping
 
@@ -73,19 +75,19 @@ class TripletexStream(IncrementalReads):
         each relation as its `{id, url}` stub (see fieldsparam); only `id` when the
         stream is read just for its children. `expanded_properties` come whole.
 
-        `changes` is only returned when asked for; change-time streams need it.
+        The strategy's own `fields` come too (`changes`, only returned when asked for).
         """
-        expanded = self.expanded_properties
-        derived = {"company_id", "last_changed_at", self.resource.parent_key, self.ref_key}
+        expanded, replication = self.expanded_properties, self.resource.replication
+        derived = {"company_id", *replication.added, self.ref_key}
         props = {k: v for k, v in self.schema["properties"].items() if k not in derived}
         selected = {k: v for k, v in props.items() if self.mask.get(("properties", k), True)}
         if not self.selected:
             own = "id"
         elif len(selected) == len(props):
-            own = "*,changes" if self.resource.changed_since else "*"
+            own = ",".join(["*", *replication.fields])
         else:
-            if self.resource.changed_since:
-                selected.setdefault("changes", props["changes"])
+            for name in replication.fields:
+                selected.setdefault(name, props[name])
             own = fieldsparam.explicit({k: v for k, v in selected.items() if k not in expanded})
         return ",".join([own, *(f"{prop}(*)" for prop in expanded)])
 
@@ -106,12 +108,7 @@ class TripletexStream(IncrementalReads):
             "sorting": "id",
             "fields": self.fields_param,
         }
-        context = context or {}
-        if "window" in context and self.resource.date_params:
-            start_param, end_param = self.resource.date_params
-            params[start_param], params[end_param] = context["window"]
-        if context.get("changed_since"):
-            params["changedSince"] = context["changed_since"]
+        params.update(self.resource.replication.url_params(context or {}))
         return params
 
     # Requests: every page through the run's request path, judged here
@@ -205,8 +202,15 @@ class TripletexStream(IncrementalReads):
         return False
 
     def get_records(self, context: Context | None) -> Iterable[dict[str, t.Any]]:
-        """One company's records. A company refused (several companies) or a stream it
-        may not read is skipped; a company read to the end is reported to the plan."""
+        """One company's records, read by the stream's strategy. A company refused
+        (several companies) or a stream it may not read is skipped; a company read to
+        the end is reported to the plan.
+
+        A run begins (`Tap.begin_run`) before the SDK syncs: the command line begins it
+        itself; for the SDK's own runners (`sync_all`, `run_sync_dry_run`, called
+        directly by tests) the first stream to read begins it here.
+        """
+        self._tap_ref.begin_run()
         context = dict(context or {})
         self._company_id = company_id = int(context["company_id"])
         self._tap_ref.prefetch.started(self.name, context)
@@ -217,7 +221,7 @@ class TripletexStream(IncrementalReads):
             plan.skipped(self, company_id)
             return
         try:
-            yield from self._read(context)
+            yield from self.resource.replication.read(self, context)
         except CompanyAccessError as error:
             plan.skipped(self, company_id)
             if not companies.several:
@@ -235,22 +239,19 @@ class TripletexStream(IncrementalReads):
         if self.parent_stream_type is None:  # a child's read ends with its parent's
             plan.partition_done(self, company_id)
 
-    def _read(self, context: dict) -> Iterator[dict[str, t.Any]]:
-        """The records of the stream's replication kind, with the fields the tap adds."""
-        if self.resource.date_params:
-            records = self._read_date_windows(context)
-        elif self.resource.changed_since:
-            records = self._read_changed(context)
-        else:
-            records = self.request_records(context)
-        company_id = context["company_id"]
-        flatten_nulls = self.flattened_objects
-        ref, ref_key = self.resource.id_of, self.ref_key
-        for record in records:
-            record["company_id"] = company_id
-            if ref and ref_key:
-                record[ref_key] = (record.get(ref) or {}).get("id")
-            yield empty_nulls(record, flatten_nulls)
+    def post_process(
+        self, row: dict[str, t.Any], context: Context | None = None
+    ) -> dict[str, t.Any] | None:
+        """What the strategy adds (or drops: None), then the fields the tap adds to every
+        record: `company_id`, `<id_of>_id`, and `{}` for null objects when flattening."""
+        context = context or {}
+        record = self.resource.replication.post_process(self, row, context)
+        if record is None:
+            return None
+        record["company_id"] = context["company_id"]
+        if self.ref_key:
+            record[self.ref_key] = (record.get(str(self.resource.id_of)) or {}).get("id")
+        return empty_nulls(record, self.flattened_objects)
 
     @cached_property
     def flattened_objects(self) -> list[str]:
@@ -269,12 +270,6 @@ class TripletexStream(IncrementalReads):
             for name, prop in self.schema["properties"].items()
             if "object" in prop.get("type", ()) and prop.get("properties")
         ]
-
-    def get_replication_key_signpost(self, context: Context | None = None) -> t.Any:
-        """The first thing the SDK asks at the start of a stream's sync, before any
-        output: the run begins here (Tap.begin_run: checks and plan), once."""
-        self._tap_ref.begin_run()
-        return super().get_replication_key_signpost(context)
 
     def finalize_state_progress_markers(self, state: dict | None = None) -> None:
         """As the SDK's, and the stream's output ends with a STATE, even when the SDK

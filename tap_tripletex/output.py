@@ -13,11 +13,6 @@ from tap_tripletex.errors import OutputClosedError
 if t.TYPE_CHECKING:
     from singer_sdk import Stream
 
-# The SDK's note in an incremental stream's progress markers. It is not true here: date
-# windows are checkpointed and change-time streams bookmark the run's start, so a killed
-# run resumes exactly.
-NOTE = "Note"
-
 
 class TapWriter(MsgSpecWriter):
     """msgspec-encoded Singer messages, without repeated SCHEMA messages, and records of
@@ -76,8 +71,6 @@ class TapWriter(MsgSpecWriter):
             if self._schemas.get(message.stream) == message:
                 return
             self._schemas[message.stream] = message
-        elif kind == "STATE":
-            message.value = without_notes(message.value)
         self._last_kind = None  # a signal may cut into the write: then it is unknown
         try:
             super().write_message(message)
@@ -88,27 +81,3 @@ class TapWriter(MsgSpecWriter):
 
 def _maps(stream: Stream) -> list[t.Any]:
     return [m for m in stream.stream_maps if not isinstance(m, RemoveRecordTransform)]
-
-
-def without_notes(state: t.Any) -> t.Any:
-    """`state` without the SDK's note in progress markers (a copy; the SDK's own state
-    is left alone)."""
-    bookmarks = state.get("bookmarks") if isinstance(state, dict) else None
-    if not isinstance(bookmarks, dict):
-        return state
-    return {**state, "bookmarks": {name: _bookmark(b) for name, b in bookmarks.items()}}
-
-
-def _bookmark(bookmark: t.Any) -> t.Any:
-    clean = _entry_without_note(bookmark)
-    parts = clean.get("partitions") if isinstance(clean, dict) else None
-    if not isinstance(parts, list):
-        return clean
-    return {**clean, "partitions": [_entry_without_note(part) for part in parts]}
-
-
-def _entry_without_note(entry: t.Any) -> t.Any:
-    markers = entry.get("progress_markers") if isinstance(entry, dict) else None
-    if not isinstance(markers, dict) or NOTE not in markers:
-        return entry
-    return {**entry, "progress_markers": {k: v for k, v in markers.items() if k != NOTE}}

@@ -132,9 +132,15 @@ class ReadPlan:
         return stream.name in self.versions
 
     def _due(self, stream: Stream, state: Mapping[str, t.Any], interval: int) -> int | None:
-        """The version of the whole read this run makes of `stream`, or None."""
-        if not stream.replication_key:
-            return None if _parents(stream) else self.version  # lines follow their parents
+        """The version of the whole read this run makes of `stream`, or None: its
+        strategy's rule (`Replication.whole_read`)."""
+        replication = stream.resource.replication  # type: ignore[attr-defined]
+        return replication.whole_read(self, stream, state, interval)
+
+    def due_by_bookmarks(
+        self, stream: Stream, state: Mapping[str, t.Any], interval: int
+    ) -> int | None:
+        """The whole-read rule of a stream keeping bookmarks (strategies.Bookmarked)."""
         if not stream.selected:
             return self.version  # read only for its children: no bookmark, all of it
         saved = [partition_state(state, stream.name, c) or {} for c in self.companies]

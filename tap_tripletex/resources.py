@@ -1,6 +1,6 @@
 """The stream table: one entry per stream, one line per entry.
 
-Adding a resource is one line here, plus `python -m tap_tripletex.schemagen` to
+Adding a resource is one line here, plus `python -m tools.schemagen` to
 generate its schema from the official spec. What the spec offers that is not a stream
 is listed, with the reason, in `tools/spec_coverage.py`.
 """
@@ -10,6 +10,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import partial
+
+from tap_tripletex.strategies import (
+    ChangedSince,
+    DateWindows,
+    FullTable,
+    Inline,
+    OnePerCompany,
+    PerParent,
+    Replication,
+    TableError,
+)
 
 
 def stream_name(path: str) -> str:
@@ -21,47 +32,58 @@ def stream_name(path: str) -> str:
     return "_".join(re.sub(r"(?<!^)(?=[A-Z])", "_", s).lower() for s in segments)
 
 
+WHOLE = FullTable()
+
+
 @dataclass(frozen=True)
 class Resource:
-    """How to read one stream.
+    """How to read one stream: `GET path`, replicated by its `replication` strategy
+    (`tap_tripletex.strategies`): a list read whole each run (`FullTable`, the default),
+    by date windows (`DateWindows`), by change time (`ChangedSince`), with its parent
+    (`PerParent`: a list needing the parent's id; `Inline`: lines inside the parent), or
+    one object per company (`OnePerCompany`). A combination that makes no sense raises
+    `TableError` when the table is built.
 
-    Kinds: a list endpoint (`GET path`, paged); a `single` object (`GET path`, one
-    record per company; `{id}` in the path is the company id); a child list whose
-    endpoint needs a parent id (`parent_param`, read once per record of `parents[0]`);
-    an `inline` child, the lines a parent carries in its property `inline`, read from
-    the parents' payloads (`fields=*,inline(*)`) with no request of its own.
-
-    Replication follows from the entry: a date-range endpoint (`date_params`, the
-    required (from, to) query parameters, `to` exclusive) is incremental on its
-    business date `date_field` (read whole, window by window, when it has none); a
-    `changed_since` endpoint is incremental on the latest entry of its `changes`
-    history; anything else is read whole each run. `as_of` names a required date
-    parameter set to tomorrow: the state as of today. `params` are fixed query
-    parameters. Records are keyed by `company_id` plus `key`; a record without an id of
-    its own may be keyed by the id of a relation (`id_of`), which the tap adds to it.
+    `params` are fixed query parameters; `as_of` names a required date parameter of a
+    list set to tomorrow: the state as of today. Records are keyed by `company_id` plus
+    `key`; a record without an id of its own may be keyed by the id of a relation
+    (`id_of`), which the tap adds to it.
     """
 
     path: str
-    date_params: tuple[str, str] | None = None
-    date_field: str | None = None
-    changed_since: bool = False
+    replication: Replication = WHOLE
     selected_by_default: bool = False
     key: tuple[str, ...] = ("id",)
     params: tuple[tuple[str, str], ...] = ()
     as_of: str | None = None
-    parents: tuple[str, ...] = ()
-    parent_param: str | None = None
-    inline: str | None = None
-    single: bool = False
     component: str | None = None  # record schema, when the path cannot tell it
     alias: str | None = None  # a name the path rule cannot give
     sorting: str | None = None  # `sorting` where the key is not the API's own (default: key)
     id_of: str | None = None  # a relation whose id each record carries as `<id_of>_id`
-    monthly: bool = False  # date windows are calendar months (a record per month)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.replication, Replication):
+            raise TableError(f"{self.path}: replication is a strategy, not {self.replication!r}")
+        self.replication.check(self)
 
     @property
     def name(self) -> str:
         return self.alias or stream_name(self.path)
+
+    @property
+    def primary_keys(self) -> list[str]:
+        return ["company_id", *(() if self.single else self.key)]
+
+    # What the strategy says, by the names the simulator and the tools read.
+
+    @property
+    def replication_key(self) -> str | None:
+        """What the stream's bookmark holds: the change time, a business date, or none."""
+        return self.replication.replication_key
+
+    @property
+    def parents(self) -> tuple[str, ...]:
+        return self.replication.parents
 
     @property
     def parent(self) -> str | None:
@@ -73,16 +95,51 @@ class Resource:
         return f"{self.parents[0]}_id" if self.parents else None
 
     @property
-    def primary_keys(self) -> list[str]:
-        return ["company_id", *(() if self.single else self.key)]
+    def single(self) -> bool:
+        return isinstance(self.replication, OnePerCompany)
 
     @property
-    def replication_key(self) -> str | None:
-        """What the stream's bookmark holds: the change time, a business date, or none."""
-        return "last_changed_at" if self.changed_since else self.date_field
+    def changed_since(self) -> bool:
+        return isinstance(self.replication, ChangedSince)
+
+    @property
+    def date_params(self) -> tuple[str, str] | None:
+        return self.replication.span if isinstance(self.replication, DateWindows) else None
+
+    @property
+    def date_field(self) -> str | None:
+        return self.replication.field if isinstance(self.replication, DateWindows) else None
+
+    @property
+    def monthly(self) -> bool:
+        return isinstance(self.replication, DateWindows) and self.replication.monthly
+
+    @property
+    def parent_param(self) -> str | None:
+        return self.replication.param if isinstance(self.replication, PerParent) else None
+
+    @property
+    def inline(self) -> str | None:
+        return self.replication.prop if isinstance(self.replication, Inline) else None
+
+
+def table(resources: tuple[Resource, ...]) -> dict[str, Resource]:
+    """The table by stream name, checked as a whole: names unique, parents in it."""
+    by_name: dict[str, Resource] = {}
+    for resource in resources:
+        if resource.name in by_name:
+            raise TableError(f"{resource.path}: a second stream named {resource.name}")
+        by_name[resource.name] = resource
+    for resource in resources:
+        missing = [p for p in resource.parents if p not in by_name]
+        if missing:
+            raise TableError(f"{resource.path}: parent {missing[0]} is not in the table")
+    return by_name
 
 
 Core = partial(Resource, selected_by_default=True)
+Single = OnePerCompany()
+Changes = ChangedSince()
 _INVOICE_DATES = ("invoiceDateFrom", "invoiceDateTo")
 _DATES = ("dateFrom", "dateTo")
 _ALL_BUDGETS = tuple(
@@ -96,8 +153,8 @@ RESOURCES: tuple[Resource, ...] = (
     # The core set: selected by default.
     Core("/currency"),
     Core("/country"),
-    Core("/customer", changed_since=True),
-    Core("/supplier", changed_since=True),
+    Core("/customer", Changes),
+    Core("/supplier", Changes),
     Core("/contact"),
     Core("/employee"),
     Core("/department"),
@@ -107,48 +164,45 @@ RESOURCES: tuple[Resource, ...] = (
     Core("/ledger/account"),
     Core("/ledger/vatType"),
     Core("/ledger/voucherType"),
-    Core("/invoice", _INVOICE_DATES, "invoiceDate"),
-    Core("/order", ("orderDateFrom", "orderDateTo"), "orderDate"),
-    Core("/ledger/voucher", _DATES, "date"),
-    Core("/ledger/posting", _DATES, "date"),
-    Core("/supplierInvoice", _INVOICE_DATES, "invoiceDate"),
-    Core("/balanceSheet", _DATES, "startDate", key=("account_id", "startDate"),
-         sorting="account.id", id_of="account", monthly=True),
-    Core("/timesheet/entry", _DATES, "date"),
-    Core("/order/orderline", alias="order_line", component="OrderLine",
-         parents=("order", "invoice"), inline="orderLines"),
-    Core("/project/participant", alias="project_participant", component="ProjectParticipant",
-         parents=("project",), inline="participants"),
+    Core("/invoice", DateWindows(_INVOICE_DATES, "invoiceDate")),
+    Core("/order", DateWindows(("orderDateFrom", "orderDateTo"), "orderDate")),
+    Core("/ledger/voucher", DateWindows(_DATES, "date")),
+    Core("/ledger/posting", DateWindows(_DATES, "date")),
+    Core("/supplierInvoice", DateWindows(_INVOICE_DATES, "invoiceDate")),
+    Core("/balanceSheet", DateWindows(_DATES, "startDate", monthly=True),
+         key=("account_id", "startDate"), sorting="account.id", id_of="account"),
+    Core("/timesheet/entry", DateWindows(_DATES, "date")),
+    Core("/order/orderline", Inline(("order", "invoice"), "orderLines"), alias="order_line",
+         component="OrderLine"),
+    Core("/project/participant", Inline(("project",), "participants"),
+         alias="project_participant", component="ProjectParticipant"),
     # The company and its settings: one record per company.
-    Resource("/company/{id}", alias="company", single=True),
-    Resource("/attestation/companyModules", single=True),
-    Resource("/bank/reconciliation/settings", single=True),
-    Resource("/ledger/postingRules", single=True),
-    Resource("/ledger/vatSettings", single=True),
-    Resource("/product/logisticsSettings", single=True),
-    Resource("/project/settings", single=True),
-    Resource("/salary/settings", single=True),
-    Resource("/timesheet/settings", single=True),
-    Resource("/travelExpense/settings", single=True),
+    Resource("/company/{id}", Single, alias="company"),
+    Resource("/attestation/companyModules", Single),
+    Resource("/bank/reconciliation/settings", Single),
+    Resource("/ledger/postingRules", Single),
+    Resource("/ledger/vatSettings", Single),
+    Resource("/product/logisticsSettings", Single),
+    Resource("/project/settings", Single),
+    Resource("/salary/settings", Single),
+    Resource("/timesheet/settings", Single),
+    Resource("/travelExpense/settings", Single),
     # Date ranges.
-    Resource("/invoice/details", _INVOICE_DATES),  # no date of its own: read whole
-    Resource("/ledger/closeGroup", _DATES, "date"),
-    Resource("/reminder", _DATES, "reminderDate"),
+    Resource("/invoice/details", DateWindows(_INVOICE_DATES)),  # no date of its own: whole
+    Resource("/ledger/closeGroup", DateWindows(_DATES, "date")),
+    Resource("/reminder", DateWindows(_DATES, "reminderDate")),
     Resource("/ledger/posting/openPost", as_of="date"),
     # Children of a parent id.
-    Resource("/bank/statement/transaction", parents=("bank_statement",),
-             parent_param="bankStatementId"),
-    Resource("/inventory/stocktaking/productline", parents=("inventory_stocktaking",),
-             parent_param="stocktakingId"),
-    Resource("/product/productPrice", parents=("product",), parent_param="productId"),
-    Resource("/project/controlForm", parents=("project",), parent_param="projectId"),
-    Resource("/project/orderline", parents=("project",), parent_param="projectId"),
-    Resource("/project/subcontract", parents=("project",), parent_param="projectId"),
-    Resource("/project/task", parents=("project",), parent_param="projectId"),
-    Resource("/purchaseOrder/deviation", parents=("purchase_order",),
-             parent_param="purchaseOrderId"),
-    Resource("/purchaseOrder/goodsReceiptLine", parents=("purchase_order",),
-             parent_param="purchaseOrderId"),
+    Resource("/bank/statement/transaction", PerParent("bank_statement", "bankStatementId")),
+    Resource("/inventory/stocktaking/productline",
+             PerParent("inventory_stocktaking", "stocktakingId")),
+    Resource("/product/productPrice", PerParent("product", "productId")),
+    Resource("/project/controlForm", PerParent("project", "projectId")),
+    Resource("/project/orderline", PerParent("project", "projectId")),
+    Resource("/project/subcontract", PerParent("project", "projectId")),
+    Resource("/project/task", PerParent("project", "projectId")),
+    Resource("/purchaseOrder/deviation", PerParent("purchase_order", "purchaseOrderId")),
+    Resource("/purchaseOrder/goodsReceiptLine", PerParent("purchase_order", "purchaseOrderId")),
     # Fixed parameters, or records without an id.
     Resource("/ledger/voucher/>nonPosted", params=(("includeNonApproved", "true"),)),
     Resource("/resultbudget", params=_ALL_BUDGETS),
@@ -243,4 +297,4 @@ RESOURCES: tuple[Resource, ...] = (
 )
 # fmt: on
 
-BY_NAME: dict[str, Resource] = {r.name: r for r in RESOURCES}
+BY_NAME: dict[str, Resource] = table(RESOURCES)

@@ -15,7 +15,7 @@ from datetime import timedelta
 from functools import cache, cached_property
 from itertools import islice
 
-from tap_tripletex.client import TripletexStream, empty_nulls
+from tap_tripletex.client import TripletexStream
 from tap_tripletex.idset import IdSet
 from tap_tripletex.pages import payload
 from tap_tripletex.prefetch import Read
@@ -116,59 +116,28 @@ class ParentStream(TripletexStream):
 class _ChildMixin(TripletexStream):
     """State is kept per company, not per parent record."""
 
-    def __init__(self, tap: TapTripletex, resource: Resource) -> None:
-        super().__init__(tap, resource)
-        self.state_partitioning_keys = ["company_id"]
+    state_partitioning_keys = ("company_id",)
 
 
 class ChildStream(_ChildMixin, ListStream):
-    """A list endpoint that needs its parent's id (`projectId=...`)."""
-
-    def get_url_params(self, context: Context | None, next_page_token: int | None) -> dict:
-        params = super().get_url_params(context, next_page_token)
-        params[str(self.resource.parent_param)] = (context or {})[str(self.resource.parent_key)]
-        return params
-
-    def get_records(self, context: Context | None) -> Iterable[Record]:
-        key = str(self.resource.parent_key)
-        parent_id = (context or {})[key]
-        for record in super().get_records(context):
-            record[key] = parent_id
-            yield record
+    """A list endpoint that needs its parent's id (`projectId=...`, strategies.PerParent)."""
 
 
 class InlineStream(_ChildMixin, TripletexStream):
-    """Lines delivered inside a parent's payload: no request of its own. A line that
-    comes with two parents (an order and its invoice) is emitted once."""
+    """Lines delivered inside a parent's payload, no request of their own
+    (strategies.Inline reads them)."""
 
     def __init__(self, tap: TapTripletex, resource: Resource) -> None:
         super().__init__(tap, resource)
         self._seen: dict[t.Any, IdSet] = {}  # company id -> line ids emitted
 
-    def get_records(self, context: Context | None) -> Iterable[Record]:
-        context = context or {}
-        own_key = str(self.resource.parent_key)
-        back_ref = BY_NAME[str(self.resource.parent)].path.rsplit("/", 1)[-1]
-        flatten = self.flattened_objects
-        for name in self.resource.parents:
-            if f"{name}_id" not in context:
-                continue
-            parent = self._tap_ref.streams[name]
-            if not isinstance(parent, ParentStream):
-                continue
-            for line in parent.lines(str(self.resource.inline), context[f"{name}_id"]):
-                if len(self.resource.parents) > 1:
-                    seen = self._seen.setdefault(context["company_id"], IdSet())
-                    if line.get("id") in seen:
-                        continue
-                    seen.add(line.get("id"))
-                record = empty_nulls(dict(line, company_id=context["company_id"]), flatten)
-                if name == self.resource.parent:
-                    record[own_key] = context[own_key]
-                else:  # another parent's copy of the line: its own parent is in the line
-                    ref = line.get(back_ref)
-                    record[own_key] = ref.get("id") if isinstance(ref, dict) else None
-                yield record
+    def first_sight(self, company_id: int, line: Record) -> bool:
+        """True the first time a company's line is met (it may come with two parents)."""
+        seen = self._seen.setdefault(company_id, IdSet())
+        if line.get("id") in seen:
+            return False
+        seen.add(line.get("id"))
+        return True
 
 
 class SingleStream(TripletexStream):
@@ -186,12 +155,13 @@ class SingleStream(TripletexStream):
         return [value] if isinstance(value, dict) else []
 
 
-def _kind(resource: Resource) -> type[TripletexStream]:
-    if resource.single:
-        return SingleStream
-    if resource.inline:
-        return InlineStream
-    return ChildStream if resource.parent_param else ListStream
+KINDS: dict[str, type[TripletexStream]] = {
+    "list": ListStream,
+    "child": ChildStream,
+    "lines": InlineStream,
+    "single": SingleStream,
+}
+"""The stream class of each strategy's `kind`."""
 
 
 @cache
@@ -202,7 +172,7 @@ def stream_types() -> dict[str, type[TripletexStream]]:
 
     def make(resource: Resource) -> type[TripletexStream]:
         if resource.name not in types:
-            kind = _kind(resource)
+            kind = KINDS[resource.replication.kind]
             bases = (ParentStream, kind) if resource.name in with_children else (kind,)
             attrs: dict[str, t.Any] = {"__module__": __name__, "__doc__": f"`{resource.name}`"}
             if resource.parent:

@@ -4,14 +4,17 @@ its command line."""
 from __future__ import annotations
 
 import contextlib
+import json
 import signal
 import sys
 import threading
 import typing as t
 
+import click
 from singer_sdk import Tap
 from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.singerlib import Catalog
+from singer_sdk.tap_base import CliTestOptionValue
 
 from tap_tripletex.auth import TripletexSession
 from tap_tripletex.client import TripletexStream
@@ -26,6 +29,7 @@ from tap_tripletex.quietlog import quiet_logs
 from tap_tripletex.readplan import ReadPlan
 from tap_tripletex.redaction import redact, register_secrets
 from tap_tripletex.settings import DEFAULTS, SETTINGS
+from tap_tripletex.strategies import TAP_BOOKMARKS
 from tap_tripletex.streams import build_streams
 
 
@@ -110,13 +114,64 @@ class TapTripletex(Tap):
             self._session = TripletexSession.from_config(self.config)
         return self._session
 
-    def begin_run(self) -> None:
-        """Before any stream output: check the tokens, api_url and company access (so a
-        setting at fault is reported alone), and plan which streams are read whole.
+    @classmethod
+    def invoke(  # type: ignore[override]
+        cls,
+        *,
+        about: bool = False,
+        about_format: str | None = None,
+        config: t.Any = None,
+        state: t.IO[str] | None = None,
+        catalog: t.IO[str] | None = None,
+    ) -> None:
+        """The command line's sync, as the SDK's but for the run begun (`begin_run`)
+        before `sync_all`, so that a setting at fault is reported before any output."""
+        super(Tap, cls).invoke(about=about, about_format=about_format)  # --about ends here
+        cls.print_version(print_fn=cls.logger.info)
+        tap = cls._from_cli(
+            config,
+            state=None if state is None else json.load(state),
+            catalog=None if catalog is None else json.load(catalog),
+        )
+        tap.begin_run()
+        tap.sync_all()
 
-        The SDK's `sync_all` is final and has no hook before its first stream; each
-        stream calls this first (client.py, `get_replication_key_signpost`), and the
-        first call does the work.
+    @classmethod
+    def cb_test(cls, ctx: click.Context, param: click.Option, value: str) -> None:
+        """`--test`: as the SDK's, but the connection test (which reads every stream)
+        begins its run first, as a sync does."""
+        if value == CliTestOptionValue.Disabled.value:
+            return
+        if value == CliTestOptionValue.Schema.value:
+            super().cb_test(ctx, param, value)
+            return
+        tap = cls._from_cli(ctx.params.get("config"))
+        for stream in tap.streams.values():
+            stream.selected = True  # as run_connection_test does, before it is planned
+        tap.begin_run()
+        tap.run_connection_test()
+        ctx.exit()
+
+    @classmethod
+    def _from_cli(cls, config: t.Any, **kwargs: t.Any) -> TapTripletex:
+        """The tap of a command line's `--config` (files or `ENV`), checked."""
+        return cls(
+            config=config.config if config else {},
+            parse_env_config=bool(config and config.parse_env),
+            validate_config=True,
+            **kwargs,
+        )
+
+    def begin_run(self) -> None:
+        """The run's beginning, before any stream output: check the tokens, api_url and
+        company access (so a setting at fault is reported alone), resolve the companies
+        and plan which streams are read whole. A stream's bookmarks are its strategy's
+        alone: the SDK advances none from records (`strategies.TAP_BOOKMARKS`).
+
+        The command line calls this before the SDK's `sync_all` (`invoke`, `cb_test`);
+        a run driven through the SDK's final `sync_all` or `run_sync_dry_run` directly
+        begins at its first stream's first read (`run_companies`, `get_records`). Only
+        the first call does the work.
         """
         if self._checked:
             return
@@ -126,6 +181,9 @@ class TapTripletex(Tap):
         if not self.companies.several and self.config.get("company_id"):
             self.session.check_company(ids[0])
         self.plan.begin(self.companies, self.state)
+        for stream in self.streams.values():
+            if stream.replication_key:
+                stream.forced_replication_method = TAP_BOOKMARKS
         self.prefetch.plan(
             Read(stream.name, {"company_id": company_id}, stream.first_page_fetch)
             for stream in self.streams.values()
@@ -134,6 +192,11 @@ class TapTripletex(Tap):
             and (stream.selected or stream.has_selected_descendents)
             for company_id in ids
         )
+
+    def run_companies(self) -> tuple[int, ...]:
+        """The companies of the run, resolved when it began."""
+        self.begin_run()
+        return self.plan.companies
 
     @property
     def companies(self) -> Companies:

@@ -46,29 +46,6 @@ def endpoint(r: Resource) -> str:
     return f"`GET {r.path}{'?' + '&'.join(query) if query else ''}`"
 
 
-def inline_replication(r: Resource) -> str:
-    parents = ", ".join(f"`{p}`" for p in r.parents)
-    if any(BY_NAME[p].date_field or BY_NAME[p].changed_since for p in r.parents):
-        return f"with its parents ({parents}): the lines of the parent records read"
-    return f"full table, inside {parents}"
-
-
-def replication(r: Resource) -> str:
-    if r.single:
-        return "full table (one record)"
-    if r.inline:
-        return inline_replication(r)
-    if r.parent_param:
-        return f"full table, per `{r.parent}`"
-    if r.changed_since:
-        return "change time (`changedSince`, `changes`)"
-    if not r.date_params:
-        return "full table"
-    span = f"(`{r.date_params[0]}`..`{r.date_params[1]}`)"
-    field = f"date range on `{r.date_field}`" if r.date_field else "full table, in date windows"
-    return f"{field} {span}"
-
-
 def streams_table() -> str:
     rows = [
         "| Stream | Endpoint | Key | Replication | Selected by default |",
@@ -76,8 +53,8 @@ def streams_table() -> str:
     ]
     for r in sorted(RESOURCES, key=lambda r: (not r.selected_by_default, r.name)):
         selected = "yes" if r.selected_by_default else "no"
-        key = ", ".join(r.primary_keys)
-        rows.append(f"| `{r.name}` | {endpoint(r)} | {key} | {replication(r)} | {selected} |")
+        key, replication = ", ".join(r.primary_keys), r.replication.wording(BY_NAME)
+        rows.append(f"| `{r.name}` | {endpoint(r)} | {key} | {replication} | {selected} |")
     return "\n".join(rows)
 
 

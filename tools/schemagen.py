@@ -33,8 +33,6 @@ MAX_DESCRIPTION = 160
 
 COMPANY_ID: Schema = {"type": ["integer"]}
 PARENT_ID: Schema = {"type": ["integer", "null"], "description": "The parent record's id."}
-# The tap derives this from `changes` on streams replicated by change time.
-LAST_CHANGED_AT: Schema = {"type": ["string", "null"], "format": "date-time"}
 STUB: Schema = {
     "type": ["object", "null"],
     "properties": {"id": {"type": ["integer", "null"]}, "url": {"type": ["string", "null"]}},
@@ -196,11 +194,8 @@ def generate_one(spec: Schema, r: Resource) -> Schema:
             },
             **props,
         }
-    # Tripletex sends `changes` only when asked; the tap asks where it replicates by it.
-    if r.changed_since:
-        schema["properties"]["last_changed_at"] = dict(LAST_CHANGED_AT)
-    else:
-        schema["properties"].pop("changes", None)
+    # What the stream's replication strategy adds (`last_changed_at`) or leaves out.
+    schema["properties"] = r.replication.schema_properties(schema["properties"])
     return schema
 
 
