@@ -125,11 +125,9 @@ class TripletexStream(RESTStream[int]):
 
     @property
     def first_page_fetch(self) -> Fetch | None:
-        """How a read's first page is fetched before the read begins (prefetch.py), for
-        a read whose first request is known ahead: a plain walk (not date windows or
-        `changedSince`, which follow the bookmark)."""
-        plain = not (self.resource.date_params or self.resource.changed_since)
-        return self._fetch_page if plain and not self.resource.inline else None
+        """How a read's first page is fetched before the read begins (prefetch.py), when
+        the strategy knows it ahead."""
+        return self._fetch_page if self.resource.replication.first_page_known else None
 
     def request_records(self, context: Context | None) -> Iterable[dict[str, t.Any]]:
         """The SDK's hook for one walk through the list: its pages read ahead."""
@@ -234,6 +232,7 @@ class TripletexStream(RESTStream[int]):
             self.logger.warning("%s: skipped for company_id %d: %s", self.name, company_id, error)
             return
         except Exception:  # the run fails here: its output still ends with its last STATE
+            self._tap_ref.prefetch.close()  # nothing sent ahead holds up the exit
             self._tap_ref.close_output()
             raise
         if self.parent_stream_type is None:  # a child's read ends with its parent's

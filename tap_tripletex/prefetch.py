@@ -125,8 +125,9 @@ class Prefetcher:
             self._current = order
             cut = bisect.bisect_right(self._queue, order, key=lambda item: item[0])
             del self._queue[:cut]
-            for key in [k for k, (o, _) in self._sent.items() if o < order]:
-                self._sent.pop(key)[1].cancel()
+            passed = [self._sent.pop(k)[1] for k, (o, _) in list(self._sent.items()) if o < order]
+        for future in passed:  # outside the lock: a cancelled future calls back at once
+            future.cancel()
         self.top_up()
 
     def claim(self, stream: str, context: dict) -> Future[requests.Response] | None:
@@ -164,7 +165,8 @@ class Prefetcher:
         """The run is over: nothing more is sent, nothing under way tries again."""
         self._stop.set()
         with self._lock:
-            for _, future in self._sent.values():
-                future.cancel()
+            waiting = [future for _, future in self._sent.values()]
             self._sent.clear()
             self._queue.clear()
+        for future in waiting:
+            future.cancel()

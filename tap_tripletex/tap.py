@@ -75,6 +75,7 @@ class TapTripletex(Tap):
 
     def _interrupt(self, signum: int, frame: t.Any) -> None:
         """Stop the run where it is; main() ends its output with the last STATE."""
+        self.prefetch.close()
         raise Interrupted(signum, self.close_output)
 
     def close_output(self) -> None:

@@ -38,6 +38,9 @@ class Replication:
     kind: t.ClassVar[str] = "list"  # the stream class: list, child, lines or single
     fields: t.ClassVar[tuple[str, ...]] = ()  # asked for besides the selected properties
     as_of_today: t.ClassVar[bool] = False  # may read the state as of today (`as_of`)
+    # Whether a read's first request is known before it begins, so that it can be sent
+    # while earlier reads are emitted (prefetch.py): not where it follows the bookmark.
+    first_page_known: t.ClassVar[bool] = True
 
     @property
     def replication_key(self) -> str | None:
@@ -118,6 +121,8 @@ class Bookmarked(Replication):
     """A strategy keeping a bookmark per company in the partition's state
     (`replication_key`, `replication_key_value`); it is their only writer (the SDK
     writes none during a run: `TAP_BOOKMARKS`)."""
+
+    first_page_known: t.ClassVar[bool] = False
 
     def saved(self, stream: TripletexStream, company_id: int) -> str | None:
         """The company's saved bookmark. Unlike the SDK's starting value this never

@@ -75,6 +75,7 @@ class Inline(WithParent):
     parents (an order and its invoice) is emitted once."""
 
     kind: t.ClassVar[str] = "lines"
+    first_page_known: t.ClassVar[bool] = False  # no request of its own
     owners: tuple[str, ...]
     prop: str
 
