@@ -143,7 +143,11 @@ class TripletexStream(RESTStream[int]):
             for response in reader.walk(context, head):
                 counter.increment()
                 self.update_sync_costs(response.request, response, context)
-                yield from self.parse_response(response)
+                yield from self.page_records(response, context)
+
+    def page_records(self, response: requests.Response, context: dict) -> Iterable[dict]:
+        """The records of one page of a walk (`context`: the walk's)."""
+        return self.parse_response(response)
 
     def parse_response(self, response: requests.Response) -> Iterable[dict[str, t.Any]]:
         return map(decoder.decode, page_values(response))
@@ -170,6 +174,7 @@ class TripletexStream(RESTStream[int]):
             on_answer=lambda answer: self._log_duration(answer, context),
         )
         self.validate_response(response)
+        self._tap_ref.prefetch.answered(self.name, int(context["company_id"]))
         return response
 
     def _log_duration(self, response: requests.Response, context: dict) -> None:

@@ -23,6 +23,7 @@ if t.TYPE_CHECKING:
     Fetch = Callable[[dict, int | None, threading.Event], requests.Response]
 
 Key = tuple[str, tuple[tuple[str, t.Any], ...]]
+SCAN = 64  # queued reads looked at for one to send (past child lists not yet answered)
 Order = tuple[int, int]  # (top-level read, child read within it)
 
 
@@ -92,6 +93,7 @@ class Prefetcher:
         self._sent: dict[Key, tuple[Order, Future[requests.Response]]] = {}
         self._sending = 0  # taken from the queue, not yet in `_sent`
         self._current: Order = (-1, 0)
+        self._answered: set[tuple[str, t.Any]] = set()  # (stream, company) read before
         self._stop = threading.Event()
         pool.on_idle = self.top_up
 
@@ -130,6 +132,11 @@ class Prefetcher:
             future.cancel()
         self.top_up()
 
+    def answered(self, stream: str, company_id: int) -> None:
+        """A page of the stream came back for the company: its child lists of further
+        parents are worth requesting ahead."""
+        self._answered.add((stream, company_id))
+
     def claim(self, stream: str, context: dict) -> Future[requests.Response] | None:
         """The first page of this read, if it was requested ahead."""
         with self._lock:
@@ -152,14 +159,31 @@ class Prefetcher:
                 limit = self._held * 2 if urgent else self._held
                 if len(self._sent) + self._sending >= limit:
                     return
-                order, read = self._queue.pop(0)
-                if read.fetch is None or read.key in self._sent:
-                    continue
+                picked = self._next()
+                if picked is None:
+                    return
+                order, read = picked
                 self._sending += 1
+            assert read.fetch is not None  # _next passes over reads without one
             future = self._pool.submit(read.fetch, read.context, 0, self._stop)
             with self._lock:
                 self._sending -= 1
                 self._sent[read.key] = (order, future)
+
+    def _next(self) -> tuple[Order, Read] | None:
+        """The first read of the queue worth sending now. A child list is only sent
+        ahead once its stream has answered for the company (one that may not read it,
+        403, costs one call, not one per parent); it waits in the queue till then."""
+        index = 0
+        while index < min(len(self._queue), SCAN):
+            order, read = self._queue[index]
+            if read.fetch is None or read.key in self._sent:
+                del self._queue[index]
+            elif order[1] and (read.stream, read.context["company_id"]) not in self._answered:
+                index += 1
+            else:
+                return self._queue.pop(index)
+        return None
 
     def close(self) -> None:
         """The run is over: nothing more is sent, nothing under way tries again."""

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import re
 import typing as t
-from collections import deque
 from datetime import timedelta
 from functools import cache, cached_property
-from itertools import islice
 
 from tap_tripletex.client import TripletexStream
 from tap_tripletex.idset import IdSet
@@ -72,18 +70,9 @@ class ParentStream(TripletexStream):
 
     def get_records(self, context: Context | None) -> Iterable[Record]:
         """Keep each record's expanded lines for the inline children, which read them
-        before the next record; the record itself keeps the usual `{id, url}` stubs.
-
-        The child lists of the next few records are requested ahead (prefetch.py)."""
+        before the next record; the record itself keeps the usual `{id, url}` stubs."""
         self._lines = {}
-        records = iter(super().get_records(context))
-        ahead = deque(islice(records, self.config["max_concurrency"]))
-        self._plan_children(ahead, context)
-        while ahead:
-            record = ahead.popleft()
-            if (after := next(records, None)) is not None:
-                ahead.append(after)
-                self._plan_children([after], context)
+        for record in super().get_records(context):
             for prop in self.inline_properties:
                 lines = [line for line in record.get(prop) or () if isinstance(line, dict)]
                 self._lines[prop] = (record.get("id"), lines)
@@ -92,6 +81,15 @@ class ParentStream(TripletexStream):
                         {"id": line.get("id"), "url": line.get("url")} for line in lines
                     ]
             yield record
+
+    def page_records(self, response: requests.Response, context: dict) -> Iterable[Record]:
+        """As any stream's, and the child lists of the page's records are planned, to be
+        requested ahead while earlier ones are read (prefetch.py). From the page, not by
+        reading ahead of `get_records`: what follows a read's last record (its bookmark,
+        ACTIVATE_VERSION) must not run before that record is emitted."""
+        records = list(super().page_records(response, context))
+        self._plan_children(records, context)
+        return records
 
     def _plan_children(self, records: Iterable[Record], context: Context | None) -> None:
         children = [

@@ -135,7 +135,10 @@ class TapTripletex(Tap):
             catalog=None if catalog is None else json.load(catalog),
         )
         tap.begin_run()
-        tap.sync_all()
+        try:
+            tap.sync_all()
+        finally:
+            tap.end_run()
 
     @classmethod
     def cb_test(cls, ctx: click.Context, param: click.Option, value: str) -> None:
@@ -150,7 +153,10 @@ class TapTripletex(Tap):
         for stream in tap.streams.values():
             stream.selected = True  # as run_connection_test does, before it is planned
         tap.begin_run()
-        tap.run_connection_test()
+        try:
+            tap.run_connection_test()
+        finally:
+            tap.end_run()
         ctx.exit()
 
     @classmethod
@@ -193,6 +199,12 @@ class TapTripletex(Tap):
             and (stream.selected or stream.has_selected_descendents)
             for company_id in ids
         )
+
+    def end_run(self) -> None:
+        """Nothing of the run is left in flight (a first page requested ahead for a read
+        that a failure cut short), so the run's last words are its own."""
+        self.prefetch.close()
+        self.request_pool.shutdown(wait=True)
 
     def run_companies(self) -> tuple[int, ...]:
         """The companies of the run, resolved when it began."""

@@ -19,6 +19,7 @@ from singer_sdk.exceptions import FatalAPIError
 from tripletex_simulator import Simulator, contract
 
 from tap_tripletex.resources import BY_NAME, RESOURCES, Resource
+from tap_tripletex.strategies import DateWindows, PerParent
 from tests.taputil import make_tap, read_stream
 from tools import contractgen
 
@@ -132,8 +133,8 @@ def served() -> Any:
 
 
 WRONG = {
-    "invoice": {"date_params": ("invoiceDateStart", "invoiceDateTo")},
-    "ledger_posting": {"date_params": ("fromDate", "toDate")},
+    "invoice": {"replication": DateWindows(("invoiceDateStart", "invoiceDateTo"), "invoiceDate")},
+    "ledger_posting": {"replication": DateWindows(("fromDate", "toDate"), "date")},
     "ledger_posting_open_post": {"as_of": "asOfDate"},
 }
 
@@ -159,6 +160,7 @@ def test_a_wrong_parent_parameter_fails_the_read(served: Any) -> None:
     context = {**(stream.partitions or [{}])[0], "project_id": project}
     found = [r["id"] for r in stream.get_records(context)]
     assert found and found == [i for i, p in sim.parent_ids("project_task").items() if p == project]
-    stream.resource = dataclasses.replace(BY_NAME["project_task"], parent_param="projectIdent")
+    wrong = PerParent("project", "projectIdent")
+    stream.resource = dataclasses.replace(BY_NAME["project_task"], replication=wrong)
     with pytest.raises(FatalAPIError, match=r"422.*projectId"):
         list(stream.get_records(context))
