@@ -199,7 +199,27 @@ class TripletexStream(RESTStream[int]):
         run's ReadPlan sends it after a whole read completed (readplan.py)."""
         return False
 
+    def get_batch_config(self, config: t.Mapping) -> None:
+        """None: the SDK writes RECORD messages, and with `batch_config` the tap's writer
+        puts them in files of `batch_size` records per stream and company (batches.py),
+        not one per parent record as the SDK's batching of a child stream would."""
+        return None
+
+    @property
+    def batch_settings(self) -> t.Any:
+        """The SDK's BatchConfig for `batch_config`, None without one."""
+        return super().get_batch_config(self.config)
+
     def get_records(self, context: Context | None) -> Iterable[dict[str, t.Any]]:
+        """One company's records (`company_records`); once a top-level stream has emitted
+        them (and its children theirs), the records kept for batch files are written."""
+        try:
+            yield from self.company_records(context)
+        finally:
+            if self.parent_stream_type is None:
+                self._tap_ref.message_writer.end_of_company()  # type: ignore[attr-defined]
+
+    def company_records(self, context: Context | None) -> Iterable[dict[str, t.Any]]:
         """One company's records, read by the stream's strategy. A company refused
         (several companies) or a stream it may not read is skipped; a company read to
         the end is reported to the plan.

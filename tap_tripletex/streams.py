@@ -70,13 +70,13 @@ class ParentStream(TripletexStream):
     def expanded_properties(self) -> list[str]:
         return self.inline_properties
 
-    def get_records(self, context: Context | None) -> Iterable[Record]:
+    def company_records(self, context: Context | None) -> Iterable[Record]:
         """Keep each record's expanded lines for the inline children, which read them
         before the next record; the record itself keeps the usual `{id, url}` stubs.
 
         The child lists of the next few records are requested ahead (prefetch.py)."""
         self._lines = {}
-        records = iter(super().get_records(context))
+        records = iter(super().company_records(context))
         ahead = deque(islice(records, self.config["max_concurrency"]))
         self._plan_children(ahead, context)
         while ahead:
