@@ -200,19 +200,16 @@ class TripletexStream(RESTStream[int]):
         return False
 
     def get_batch_config(self, config: t.Mapping) -> None:
-        """None: the SDK writes RECORD messages, and with `batch_config` the tap's writer
-        puts them in files of `batch_size` records per stream and company (batches.py),
-        not one per parent record as the SDK's batching of a child stream would."""
+        """None: the SDK writes RECORDs; the tap's writer batches them (batches.py)."""
         return None
 
     @property
     def batch_settings(self) -> t.Any:
-        """The SDK's BatchConfig for `batch_config`, None without one."""
-        return super().get_batch_config(self.config)
+        return super().get_batch_config(self.config)  # the SDK's BatchConfig, or None
 
     def get_records(self, context: Context | None) -> Iterable[dict[str, t.Any]]:
-        """One company's records (`company_records`); once a top-level stream has emitted
-        them (and its children theirs), the records kept for batch files are written."""
+        """One company's records; once a top-level stream (and its children) emitted
+        them, the records kept for batch files are written."""
         try:
             yield from self.company_records(context)
         finally:

@@ -12,9 +12,12 @@ from collections import Counter
 from pathlib import Path
 from urllib.parse import urlparse
 
+from singer_sdk.singerlib import RecordMessage, StateMessage
 from tripletex_simulator import Simulator
 
+from tap_tripletex.batches import BatchFiles
 from tests.singer_run import Output, discover, run_tap, select
+from tests.taputil import make_tap
 
 SIZE = 100
 CHECKED = ("order", "order_line", "project", "project_participant", "project_task", "customer")
@@ -126,3 +129,25 @@ def test_state_only_after_the_files_it_covers(tmp_path: Path) -> None:
             assert before[marks(message)] <= seen, "a STATE before the files it covers"
             checked += 1
     assert checked > 3
+
+
+def test_a_state_waits_for_every_stream_holding_records_before_it(tmp_path: Path) -> None:
+    """BatchFiles alone: a STATE goes out only once no stream keeps a record that came
+    before it; of several STATEs ready at once only the latest."""
+    settings = {**batch_config(tmp_path)["batch_config"], "batch_size": 2}
+    tap = make_tap("http://127.0.0.1:9/v2", batch_config=settings)
+    sent: list[t.Any] = []
+    files = BatchFiles("tap-tripletex", tap.streams["customer"].batch_settings, sent.append)
+
+    def kinds() -> list[str]:
+        return [f"{m.type.value}:{getattr(m, 'stream', '') or m.value['n']}" for m in sent]
+
+    files.add(RecordMessage("a", {"id": 1}))
+    files.hold(StateMessage({"n": 1}))  # after a's record 1
+    files.add(RecordMessage("b", {"id": 1}))
+    files.hold(StateMessage({"n": 2}))  # after b's record 1
+    files.add(RecordMessage("a", {"id": 2}))  # a full: its file; STATE 1 is ready, 2 not
+    assert kinds() == ["BATCH:a", "STATE:1"]
+    files.hold(StateMessage({"n": 3}))
+    files.flush()  # b's file, then the latest STATE only
+    assert kinds() == ["BATCH:a", "STATE:1", "BATCH:b", "STATE:3"]
