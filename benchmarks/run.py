@@ -1,6 +1,6 @@
 """The performance benchmark (README, "Performance"): `python3 dev.py bench`.
 
-Seven measurements against the Tripletex simulator, printed as they finish. It measures
+Eight measurements against the Tripletex simulator, printed as they finish. It measures
 and prints; it passes or fails nothing (the test suite does that).
 
     1. CPU-bound: tap-tripletex records/s vs a raw requests + json loop over the same pages.
@@ -9,6 +9,8 @@ and prints; it passes or fails nothing (the test suite does that).
     4. Memory: the tap's peak RSS at 10k vs 1M records.
     5-7. A whole account (every stream) rate-bound and latency-bound, and ten client
        companies rate-bound (whole.py): wall time vs the floor.
+    8. Loading: tap-tripletex | target-postgres, RECORD and BATCH, vs the tap alone
+       (loading.py; `python -m benchmarks.loading` runs it alone).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from benchmarks import whole
+from benchmarks import loading, whole
 from benchmarks.harness import (
     BIN,
     CORE,
@@ -200,6 +202,7 @@ def main() -> None:
     whole.every_stream_rate_bound(3000 // scale, default)
     whole.every_stream_latency_bound(3000 // scale, 8)
     whole.many_companies(300 // scale, 10, default)
+    loading.tap_to_postgres(loading.SIZE // scale)
 
 
 if __name__ == "__main__":

@@ -204,7 +204,24 @@ class TripletexStream(RESTStream[int]):
         run's ReadPlan sends it after a whole read completed (readplan.py)."""
         return False
 
+    def get_batch_config(self, config: t.Mapping) -> None:
+        """None: the SDK writes RECORDs; the tap's writer batches them (batches.py)."""
+        return None
+
+    @property
+    def batch_settings(self) -> t.Any:
+        return super().get_batch_config(self.config)  # the SDK's BatchConfig, or None
+
     def get_records(self, context: Context | None) -> Iterable[dict[str, t.Any]]:
+        """One company's records; once a top-level stream (and its children) emitted
+        them, the records kept for batch files are written."""
+        try:
+            yield from self.company_records(context)
+        finally:
+            if self.parent_stream_type is None:
+                self._tap_ref.message_writer.end_of_company()  # type: ignore[attr-defined]
+
+    def company_records(self, context: Context | None) -> Iterable[dict[str, t.Any]]:
         """One company's records, read by the stream's strategy. A company refused
         (several companies) or a stream it may not read is skipped; a company read to
         the end is reported to the plan.

@@ -8,6 +8,7 @@ from singer_sdk.contrib.msgspec import MsgSpecWriter
 from singer_sdk.mapper import RemoveRecordTransform
 from singer_sdk.singerlib import ActivateVersionMessage, SchemaMessage, StateMessage
 
+from tap_tripletex.batches import BatchFiles
 from tap_tripletex.errors import OutputClosedError
 
 if t.TYPE_CHECKING:
@@ -25,6 +26,8 @@ class TapWriter(MsgSpecWriter):
     The SDK stamps records with a version only when it also sends ACTIVATE_VERSION, and
     it sends that before the records; the run's `ReadPlan` sends it after them, and
     names here the streams whose records carry its version (`versions`).
+
+    With `batch_config`, records go to batch files instead (`batching`, batches.py).
     """
 
     def __init__(self) -> None:
@@ -32,6 +35,17 @@ class TapWriter(MsgSpecWriter):
         self._schemas: dict[str, t.Any] = {}
         self.versions: dict[str, int] = {}  # stream alias -> version of this run's read
         self._last_kind: str | None = None
+        self.batching: BatchFiles | None = None
+        self._last_state: t.Any = None
+
+    def batch(self, tap_name: str, config: t.Any) -> None:
+        """From now on, records go to batch files of `config` (the SDK's BatchConfig)."""
+        self.batching = BatchFiles(tap_name, config, self.send)
+
+    def end_of_company(self) -> None:
+        """A top-level stream has read a company: the records kept go to files."""
+        if self.batching is not None:
+            self.batching.flush()
 
     def stamp(self, stream: Stream, version: int) -> None:
         """From now on, records of `stream` (under every alias) carry `version`."""
@@ -58,10 +72,24 @@ class TapWriter(MsgSpecWriter):
     def end_with_state(self, state: t.Any) -> None:
         """Write `state` unless the last message was a STATE: the SDK leaves out a STATE
         equal to the one before, even when records came in between."""
-        if self._last_kind != "STATE":
+        if self.batching is not None:
+            self.batching.flush()  # then the latest STATE held for them
+        held = self.batching is not None and self._last_state != state
+        if self._last_kind != "STATE" or held:
             self.write_message(StateMessage(value=state))
 
     def write_message(self, message: t.Any) -> None:
+        kind = getattr(message, "type", None)
+        if self.batching is not None and kind in ("RECORD", "STATE"):
+            if kind == "RECORD":
+                self.batching.add(message)
+            else:
+                self.batching.hold(message)
+            return
+        self.send(message)
+
+    def send(self, message: t.Any) -> None:
+        """Write `message` now."""
         kind = getattr(message, "type", None)
         if kind == "RECORD":
             version = self.versions.get(message.stream)
@@ -71,6 +99,8 @@ class TapWriter(MsgSpecWriter):
             if self._schemas.get(message.stream) == message:
                 return
             self._schemas[message.stream] = message
+        elif kind == "STATE":
+            self._last_state = message.value
         self._last_kind = None  # a signal may cut into the write: then it is unknown
         try:
             super().write_message(message)

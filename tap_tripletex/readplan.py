@@ -123,10 +123,19 @@ class ReadPlan:
             if parents and all(p in versions for p in parents):
                 versions[stream.name] = min(versions[p] for p in parents)
         self.versions = versions
-        if self._tap.config.get("emit_activate_version_messages", True):
+        if self.activates:
             for name, version in versions.items():
                 if self._streams[name].selected:
                     self._writer.stamp(self._streams[name], version)
+
+    @property
+    def activates(self) -> bool:
+        """Whether whole reads are activated: not with `batch_config` (rows loaded from
+        BATCH files have no version, and ACTIVATE_VERSION would delete them: batches.py)."""
+        config = self._tap.config
+        return bool(config.get("emit_activate_version_messages", True)) and not config.get(
+            "batch_config"
+        )
 
     def reads_whole(self, stream: Stream) -> bool:
         return stream.name in self.versions
@@ -220,7 +229,7 @@ class ReadPlan:
             return
         self._activated.add(stream.name)
         version = self.versions.get(stream.name)
-        emit = self._tap.config.get("emit_activate_version_messages", True)
+        emit = self.activates
         if version is not None and stream.selected and emit:
             self._writer.activate(stream, version)
             stream.logger.info("%s: read whole, version %d activated", stream.name, version)

@@ -68,11 +68,11 @@ class ParentStream(TripletexStream):
     def expanded_properties(self) -> list[str]:
         return self.inline_properties
 
-    def get_records(self, context: Context | None) -> Iterable[Record]:
+    def company_records(self, context: Context | None) -> Iterable[Record]:
         """Keep each record's expanded lines for the inline children, which read them
         before the next record; the record itself keeps the usual `{id, url}` stubs."""
         self._lines = {}
-        for record in super().get_records(context):
+        for record in super().company_records(context):
             for prop in self.inline_properties:
                 lines = [line for line in record.get(prop) or () if isinstance(line, dict)]
                 self._lines[prop] = (record.get("id"), lines)

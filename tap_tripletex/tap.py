@@ -188,6 +188,10 @@ class TapTripletex(Tap):
         if not self.companies.several and self.config.get("company_id"):
             self.session.check_company(ids[0])
         self.plan.begin(self.companies, self.state)
+        streams = [s for s in self.streams.values() if isinstance(s, TripletexStream)]
+        if streams and (batch_config := streams[0].batch_settings):
+            assert isinstance(self.message_writer, TapWriter)
+            self.message_writer.batch(self.name, batch_config)
         for stream in self.streams.values():
             if stream.replication_key:
                 stream.forced_replication_method = TAP_BOOKMARKS

@@ -1,5 +1,6 @@
 """The warehouse equals Tripletex, in a real PostgreSQL through `meltano run tap-tripletex
-target-postgres` (target-postgres 0.8.1, `hard_delete: true`, as meltano.yml has it):
+target-postgres` (target-postgres 0.8.1, `hard_delete: true` and `use_copy: true`, as
+meltano.yml has it):
 a failed run leaves every table as it was, a table never shrinks during a run, deletions
 leave on the due whole read, and the balance sheet ties out with the postings (the
 README's reconciliation SQL).

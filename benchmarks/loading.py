@@ -1,0 +1,153 @@
+"""The benchmark's loading part: tap-tripletex | target-postgres, end to end, with the
+target's defaults, with this project's presets (`use_copy`), without record validation,
+and with BATCH files. `python -m benchmarks.loading` runs this part alone."""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
+import typing as t
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+from benchmarks.harness import BIN, CORE, ROOT, START, TAP, TOKENS, Run, records, simulator, timed
+from tests.meltano_support import PostgresServer, postgres_bin
+
+TARGET = ROOT / ".meltano" / "loaders" / "target-postgres" / "venv" / "bin" / "target-postgres"
+SIZE = 15_000  # about 20k records in the default selection
+# Python caches compiled modules as it would outside a test machine; without that cache
+# (PYTHONDONTWRITEBYTECODE) the target compiles its modules at every start (+1.7 s).
+ENV = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
+PRESETS = {"load_method": "upsert", "hard_delete": True, "use_copy": True}  # meltano.yml
+NO_VALIDATION = {**PRESETS, "validate_records": False}
+REPEATS = 3
+
+
+def target_postgres() -> Path:
+    """The Meltano plugin's executable, installed on first use."""
+    if not TARGET.exists():
+        env = {**os.environ, "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false"}
+        meltano = [str(BIN / "meltano"), "install", "loader", "target-postgres"]
+        subprocess.run(meltano, cwd=ROOT, env=env, check=True, capture_output=True)
+    return TARGET
+
+
+def catalog(config: Path) -> dict:
+    found = subprocess.run(
+        [TAP, "--config", config, "--discover"], capture_output=True, text=True, check=True
+    )
+    selected = json.loads(found.stdout)
+    for entry in selected["streams"]:
+        for meta in entry["metadata"]:
+            if meta["breadcrumb"] == []:
+                meta["metadata"]["selected"] = entry["tap_stream_id"] in CORE
+    return selected
+
+
+def write(folder: Path, name: str, data: t.Any) -> Path:
+    path = folder / name
+    path.write_text(json.dumps(data))
+    return path
+
+
+def pipeline(folder: Path, tap_config: dict, selected: Path, target_config: dict) -> Run:
+    """`tap | target`, timed to the target's end (pipefail: either failing fails it)."""
+    tap_file = write(folder, "tap.json", tap_config)
+    target_file = write(folder, "target.json", target_config)
+    tap_args = shlex.join(map(str, [TAP, "--config", tap_file, "--catalog", selected]))
+    target_args = shlex.join(map(str, [target_postgres(), "--config", target_file]))
+    script = f"set -o pipefail; {tap_args} | {target_args} > /dev/null"
+    return timed(["bash", "-c", script], env=ENV)
+
+
+def rows(server: PostgresServer) -> int:
+    tables = server.psql("select tablename from pg_tables where schemaname = 'tripletex'")
+    return sum(int(server.psql(f'select count(*) from tripletex."{n}"')[0][0]) for (n,) in tables)
+
+
+@dataclass
+class Loading:
+    """The runs of one simulator: tap alone, and tap | target-postgres into an empty
+    schema, each load checked to hold every record as a row."""
+
+    server: PostgresServer
+    folder: Path
+    tap_config: dict
+    selected: Path
+    expected: int
+
+    def alone(self) -> Run:
+        config = write(self.folder, "alone.json", self.tap_config)
+        return timed([TAP, "--config", config, "--catalog", self.selected], env=ENV)
+
+    def load(self, tap_settings: dict, target_config: dict) -> Run:
+        self.server.psql("drop schema if exists tripletex cascade")
+        tap_config = {**self.tap_config, **tap_settings}
+        run = pipeline(self.folder, tap_config, self.selected, target_config)
+        if (loaded := rows(self.server)) != self.expected:
+            sys.exit(f"benchmark: {loaded:,} rows loaded, {self.expected:,} records read")
+        return run
+
+
+def tap_to_postgres(size: int = SIZE) -> None:
+    print("\n8. Loading: the default selection, tap-tripletex | target-postgres 0.8.1")
+    if (bindir := postgres_bin()) is None:
+        print("   skipped: no PostgreSQL server binaries (apt-get install postgresql-15)")
+        return
+    server = PostgresServer(bindir)
+    server.start()
+    try:
+        with simulator(size) as (sim, url), tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp)
+            (folder / "batches").mkdir()
+            tap_config = {**TOKENS, "api_url": url, "start_date": START}
+            selected = write(folder, "catalog.json", catalog(write(folder, "c.json", tap_config)))
+            count = records(sim, CORE)
+            runs = Loading(server, folder, tap_config, selected, count)
+            env = server.target_env()
+            database = {
+                "host": env["TARGET_POSTGRES_HOST"],
+                "port": int(env["TARGET_POSTGRES_PORT"]),
+                "user": env["TARGET_POSTGRES_USER"],
+                "password": env["TARGET_POSTGRES_PASSWORD"],
+                "database": env["TARGET_POSTGRES_DATABASE"],
+                "default_target_schema": "tripletex",
+            }
+            batches = {
+                "batch_config": {
+                    "encoding": {"format": "jsonl", "compression": "gzip"},
+                    "storage": {"root": f"file://{folder / 'batches'}"},
+                }
+            }
+            for warm_up in ([TAP, "--about"], [target_postgres(), "--about"]):
+                timed(warm_up, env=ENV)  # modules compiled once, as after an install
+            cases: dict[str, t.Callable[[], Run]] = {"tap alone, to /dev/null": runs.alone}
+            settings: list[tuple[str, dict, dict]] = [
+                ("RECORD, target defaults (+ hard_delete)", {}, {"hard_delete": True}),
+                ("RECORD, presets (use_copy)", {}, PRESETS),
+                ("RECORD, presets + validate_records false", {}, NO_VALIDATION),
+                ("BATCH jsonl, presets", batches, PRESETS),
+            ]
+            for label, tap_settings, target in settings:
+                cases[label] = partial(runs.load, tap_settings, {**database, **target})
+            print(f"   {count:,} records in {len(CORE)} streams; best of {REPEATS} runs")
+            seconds: dict[str, list[float]] = {label: [] for label in cases}
+            for _ in range(REPEATS):  # in turns: a busy moment of the machine hits every case
+                for label, run in cases.items():
+                    seconds[label].append(run().seconds)
+            alone = min(seconds["tap alone, to /dev/null"])
+            for label, each in seconds.items():
+                every = ", ".join(f"{x:.1f}" for x in each)
+                print(f"   {label:42}: {min(each):5.1f} s = {min(each) / alone:3.1f}x  ({every})")
+            print("   (target: within 2x the tap alone with the presets)")
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    tap_to_postgres()
