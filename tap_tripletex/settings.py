@@ -98,12 +98,16 @@ SETTINGS: dict = th.PropertiesList(
     th.Property(
         "max_concurrency",
         th.IntegerType(minimum=1, maximum=10),
-        default=2,
+        # Tripletex allows 10 calls/s per token pair and answers in 150-300 ms: 3 in
+        # flight reach the window. Every stream, at 150 / 300 ms per call: 4 ran at
+        # 1.14x / 1.25x of the window's floor, 2 at 1.08x / 1.62x (README "Performance").
+        default=4,
         title="Max concurrency",
         description=(
-            "Requests in flight at once: the next pages and date windows of a stream "
-            "are requested while the current one is read. Records still come out in "
-            "order, and the rate limit is shared. 1 to 10."
+            "Requests in flight at once: the next pages and date windows of a stream, "
+            "and the first pages of the next streams, companies and child lists, are "
+            "requested while the current one is read. Records still come out in order, "
+            "and the rate limit is shared. 1 to 10."
         ),
     ),
     th.Property(

@@ -289,7 +289,7 @@ def test_every_setting_is_documented(hub: dict[str, t.Any]) -> None:
 
 # --- agreement with `tap-tripletex --about` ---------------------------------------------
 def test_hub_definition_matches_about(hub: dict[str, t.Any], about: dict[str, t.Any]) -> None:
-    hint = "run `python tools/plugin_definition.py` after changing the tap's settings"
+    hint = "run `python -m tools.plugin_definition` after changing the tap's settings"
     properties = about["settings"]["properties"]
     assert [s["name"] for s in hub["settings"]] == list(properties), hint
     assert sorted(hub["capabilities"]) == sorted(about["capabilities"]), hint

@@ -132,7 +132,7 @@ def test_meltano_yml_selects_the_core_set() -> None:
 
 def test_readme_tables_are_current() -> None:
     text = readme_tables.README.read_text()
-    assert readme_tables.render(text) == text, "run python tools/readme_tables.py"
+    assert readme_tables.render(text) == text, "run python -m tools.readme_tables"
     for r in RESOURCES:
         assert f"| `{r.name}` |" in text
 

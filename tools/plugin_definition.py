@@ -1,7 +1,7 @@
 """Regenerate tap-tripletex's Meltano plugin definitions from `tap-tripletex --about`.
 
-    python tools/plugin_definition.py           # rewrite both files
-    python tools/plugin_definition.py --check   # exit 1 when either is stale (a test runs it)
+    python -m tools.plugin_definition         # rewrite both files
+    python -m tools.plugin_definition --check   # exit 1 when either is stale (a test runs it)
 
 Writes the whole Meltano Hub definition `hub/extractors/tap-tripletex/tap-tripletex.yml`
 and the generated block (capabilities, settings_group_validation, settings) of the
@@ -164,7 +164,7 @@ def main(argv: list[str]) -> int:
     stale = [p for p, text in fresh.items() if not p.exists() or p.read_text() != text]
     if "--check" in argv:
         for path in stale:
-            print(f"{path.relative_to(ROOT)} is stale: run python tools/plugin_definition.py")
+            print(f"{path.relative_to(ROOT)} is stale: run python -m tools.plugin_definition")
         return 1 if stale else 0
     for path in stale:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,4 @@
-"""Regenerate the README's settings and streams tables: `python tools/readme_tables.py`.
+"""Regenerate the README's settings and streams tables: `python -m tools.readme_tables`.
 
 `--check` exits 1 when the README is out of date (a test runs it).
 """
@@ -85,7 +85,7 @@ def main(argv: list[str]) -> int:
     fresh = render(current)
     if "--check" in argv:
         if fresh != current:
-            print("README.md tables are stale: run python tools/readme_tables.py")
+            print("README.md tables are stale: run python -m tools.readme_tables")
             return 1
         return 0
     README.write_text(fresh)
