@@ -24,6 +24,8 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 CONSTRAINTS = ROOT / "requirements" / "constraints.txt"
 SIMULATOR = ROOT / "simulator"  # the Tripletex simulator: a distribution of its own
+# What .venv is installed from: a change to any of them reinstalls it.
+DEPS = (ROOT / "pyproject.toml", SIMULATOR / "pyproject.toml", CONSTRAINTS)
 DEMO_DB = ROOT / "output" / "tripletex.duckdb"
 DEMO_SEED, DEMO_SIZE = 1, 20000  # the simulator's data (tests/test_meltano_e2e.py checks it)
 DEMO_PLUGINS = ("tap-tripletex", "target-duckdb", "dbt-duckdb")
@@ -48,8 +50,7 @@ def stamp_ok(name: str, *inputs: Path) -> tuple[bool, Path, str]:
 def ensure_venv() -> None:
     if not PYTHON.exists():
         run(sys.executable, "-m", "venv", VENV)
-    inputs = (ROOT / "pyproject.toml", SIMULATOR / "pyproject.toml", CONSTRAINTS)
-    ok, stamp, digest = stamp_ok("deps", *inputs)
+    ok, stamp, digest = stamp_ok("deps", *DEPS)
     if not ok:
         run(PYTHON, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
         install = ("install", "--quiet", "-c", CONSTRAINTS, "-e", ".[dev]", "-e", SIMULATOR)

@@ -346,7 +346,7 @@ def load_dev_py() -> t.Any:
 def test_readme_demo() -> None:
     """`python3 dev.py demo`, as the README's quickstart says, in this checkout."""
     dev = load_dev_py()
-    venv_ready, _, _ = dev.stamp_ok("deps", ROOT / "pyproject.toml", dev.CONSTRAINTS)
+    venv_ready, _, _ = dev.stamp_ok("deps", *dev.DEPS)
     if not venv_ready or Path(sys.prefix).resolve() != dev.VENV.resolve():
         message = "this .venv was not set up by dev.py (run the tests with `python3 dev.py test`)"
         if IN_CI:
