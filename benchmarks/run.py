@@ -197,7 +197,7 @@ def main() -> None:
     cpu_bound(400_000 // scale)
     end_to_end(200_000 // scale, args.dlt_python)
     default = int(DEFAULTS["max_concurrency"])
-    latency_bound(10_000, sorted({1, default, 4}))
+    latency_bound(10_000, sorted({1, 2, 4, default}))
     memory([10_000, 1_000_000 // scale])
     whole.every_stream_rate_bound(3000 // scale, default)
     whole.every_stream_latency_bound(3000 // scale, 8)
