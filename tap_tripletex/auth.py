@@ -125,11 +125,17 @@ class TripletexSession:
 
         Comparing tokens keeps concurrent rejections of one token to one renewal.
         """
-        header = request.headers.get("Authorization", "")
-        used = base64.b64decode(header.removeprefix("Basic ")).decode().partition(":")[2]
+        used = _token_of(request)
         with self._lock:
             if self._token == used:
                 self._token = None
+
+    def ended(self, request: requests.PreparedRequest) -> bool:
+        """Whether the session `request` was signed with has ended: Tripletex refuses it
+        whoAmI as company 0, which any live session may call."""
+        check = self.path.prepare("GET", f"{self.api_url}/token/session/>whoAmI")
+        check.headers["Authorization"] = self.basic_header(0, _token_of(request))
+        return self.path.send(check, what="session check").status_code == 401
 
     def basic_header(self, company_id: int, token: str | None = None) -> str:
         raw = f"{company_id}:{token or self.token()}".encode()
@@ -207,6 +213,12 @@ class TripletexSession:
                 self.secrets,
             )
         )
+
+
+def _token_of(request: requests.PreparedRequest) -> str:
+    """The session token a request was signed with."""
+    header = request.headers.get("Authorization", "")
+    return base64.b64decode(header.removeprefix("Basic ")).decode().partition(":")[2]
 
 
 def session_dies_at(expiration: date) -> datetime:

@@ -34,6 +34,7 @@ logger = logging.getLogger("tap-tripletex")
 # Server errors that say the server will never do this (`python3 -m http.server` answers
 # PUT with 501): not retried.
 NOT_TRANSIENT = (501, 505)
+MAX_RENEWALS = 3  # new sessions one call may ask for (each after its session ended)
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,8 @@ class Signer(t.Protocol):
     def for_company(self, company_id: int) -> APIAuthenticatorBase: ...
 
     def reject(self, request: requests.PreparedRequest) -> None: ...
+
+    def ended(self, request: requests.PreparedRequest) -> bool: ...
 
 
 class RequestPath:
@@ -111,7 +114,7 @@ class RequestPath:
         """Send `request` (signed as `company_id` by `signer`, if any) until it has a final
         answer. `what` names it in messages; once `cancelled` is set, no further try is
         made (AbandonedError); `on_answer` sees every answer (metrics)."""
-        retries, refusals, waited, renewed = 0, 0, 0.0, False
+        retries, refusals, waited, renewals = 0, 0, 0.0, 0
         while True:
             if cancelled is not None and cancelled.is_set():
                 raise AbandonedError
@@ -140,9 +143,12 @@ class RequestPath:
                     )
                     refusals += 1
                     continue
-                if response.status_code == 401 and signer is not None and not renewed:
-                    renewed = True
-                    signer.reject(request)
+                if (
+                    response.status_code == 401
+                    and signer is not None
+                    and self._renew(signer, request, renewals)
+                ):
+                    renewals += 1
                     continue
                 failure = self._transient(response)
                 if failure is None:
@@ -156,6 +162,17 @@ class RequestPath:
             delay = self.retry.delay(retries)
             logger.warning("%s: retrying in %.1fs after try %d (%s)", what, delay, retries, failure)
             self._sleep(delay)
+
+    @staticmethod
+    def _renew(signer: Signer, request: requests.PreparedRequest, renewals: int) -> bool:
+        """Whether a 401 calls for a new session and another try: the first one does; a
+        later one only when the session it was signed with has ended too (another call's
+        expiry while this one was under way), never more than MAX_RENEWALS times. Else
+        the company itself is refused, and the 401 is the final answer."""
+        if renewals >= MAX_RENEWALS or (renewals and not signer.ended(request)):
+            return False
+        signer.reject(request)
+        return True
 
     def _transient(self, response: requests.Response) -> str | None:
         """Why this answer is worth asking again for, or None when it is final: a server

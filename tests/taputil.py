@@ -14,11 +14,15 @@ def make_tap(api_url: str, **config: t.Any) -> TapTripletex:
 
 
 def read_stream(tap: TapTripletex, name: str) -> list[dict]:
-    """Every record of one stream, for every company partition."""
+    """Every record of one stream, for every company partition. The run planned every
+    selected stream: what it requested ahead for the others is dropped afterwards."""
     stream = tap.streams[name]
     records: list[dict] = []
-    for partition in stream.partitions:
-        records.extend(
-            stream.post_process(dict(r), partition) or {} for r in stream.get_records(partition)
-        )
+    try:
+        for partition in stream.partitions:
+            records.extend(
+                stream.post_process(dict(r), partition) or {} for r in stream.get_records(partition)
+            )
+    finally:
+        tap.prefetch.close()
     return records
