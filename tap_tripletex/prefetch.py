@@ -135,7 +135,9 @@ class Prefetcher:
     def answered(self, stream: str, company_id: int) -> None:
         """A page of the stream came back for the company: its child lists of further
         parents are worth requesting ahead."""
-        self._answered.add((stream, company_id))
+        if (stream, company_id) not in self._answered:
+            self._answered.add((stream, company_id))
+            self.top_up()
 
     def claim(self, stream: str, context: dict) -> Future[requests.Response] | None:
         """The first page of this read, if it was requested ahead."""

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import pytest
 from tripletex_simulator import Simulator
 
+from tap_tripletex.prefetch import Prefetcher, Read, RequestPool
 from tap_tripletex.resources import RESOURCES
 from tests.singer_run import Output, discover, run_tap, select
 
@@ -63,34 +64,71 @@ def test_every_stream_of_several_companies_comes_out_the_same_at_any_concurrency
                 assert message["stream"] in seen
 
 
-def test_later_streams_first_pages_are_in_flight_while_one_is_read(accountant: t.Any) -> None:
-    """What the prefetch is for: requests of different streams overlap in time (a run
-    reading one stream at a time never has two streams' requests in flight)."""
-    sim, config, catalog = accountant
-    in_flight: dict[str, int] = {}
-    overlaps: list[set[str]] = []
-    lock = threading.Lock()
+class Calls:
+    """A fetch that records what it was asked for and answers when released."""
 
-    def watch(request: t.Any) -> None:
-        path = request.path
-        with lock:
-            in_flight[path] = in_flight.get(path, 0) + 1
-            busy = {p for p, n in in_flight.items() if n}
-            if len(busy) > 1:
-                overlaps.append(busy)
-        time.sleep(0.03)
-        with lock:
-            in_flight[path] -= 1
+    def __init__(self) -> None:
+        self.asked: list[tuple[str, int]] = []
+        self.release = threading.Event()
 
-    sim.hook = watch
-    try:
-        output = run_tap({**config, "max_concurrency": 4}, catalog)
-    finally:
-        sim.hook = None
-    assert output.returncode == 0, output.stderr[-3000:]
-    assert overlaps, "no two endpoints were ever asked at once"
-    children = {"/v2/project/task", "/v2/project/orderline", "/v2/project/subcontract"}
-    assert any(busy & children for busy in overlaps)  # the next parents' child lists
+    def fetch(self, name: str) -> t.Callable[..., str]:
+        def answer(context: dict, _from: int | None, _stop: threading.Event) -> str:
+            self.asked.append((name, context["company_id"]))
+            self.release.wait(5)
+            return f"{name} {context['company_id']}"
+
+        return answer
+
+
+def settle() -> None:
+    time.sleep(0.2)
+
+
+def test_first_pages_of_later_reads_are_asked_in_order_on_idle_workers() -> None:
+    """The Prefetcher on its own: it keeps idle workers busy with the reads to come, in
+    the order they will be read, no more answers waiting than allowed; a read claims its
+    page; reads planned before one that starts are dropped."""
+    calls = Calls()
+    pool = RequestPool(3)
+    prefetch = Prefetcher(pool, held=2)
+    reads = [Read(name, {"company_id": c}, calls.fetch(name)) for name in "abc" for c in (1, 2)]
+    prefetch.plan(reads)
+    settle()
+    assert calls.asked == [("a", 1), ("a", 2)]  # held=2: two answers may wait
+    prefetch.started("a", {"company_id": 1})
+    head = prefetch.claim("a", {"company_id": 1})
+    assert head is not None
+    settle()
+    assert calls.asked == [("a", 1), ("a", 2), ("b", 1)]  # a slot freed: the next read
+    prefetch.started("b", {"company_id": 2})  # a 2 and b 1 are past: dropped
+    assert prefetch.claim("a", {"company_id": 2}) is None
+    settle()
+    assert len(calls.asked) == 3  # every worker is still busy with an answer under way
+    calls.release.set()
+    assert head.result(5) == "a 1"
+    settle()
+    assert calls.asked[3:] == [("c", 1), ("c", 2)]  # b 2 is being read: it asks itself
+    pool.shutdown()
+
+
+def test_child_lists_are_asked_ahead_once_their_stream_answered_for_the_company() -> None:
+    calls = Calls()
+    calls.release.set()
+    pool = RequestPool(2)
+    prefetch = Prefetcher(pool, held=4)
+    prefetch.plan([Read("project", {"company_id": 1}, calls.fetch("project"))])
+    settle()
+    prefetch.started("project", {"company_id": 1})
+    tasks = [Read("task", {"company_id": 1, "project_id": p}, calls.fetch("task")) for p in (7, 8)]
+    prefetch.soon(tasks)
+    settle()
+    assert ("task", 1) not in calls.asked  # a company that may not read it costs one call
+    prefetch.started("task", {"company_id": 1, "project_id": 7})
+    prefetch.answered("task", 1)
+    settle()
+    assert calls.asked.count(("task", 1)) == 1  # the next parent's list, asked ahead
+    assert prefetch.claim("task", {"company_id": 1, "project_id": 8}) is not None
+    pool.shutdown()
 
 
 def test_no_record_is_lost_under_a_tight_rate_limit() -> None:
