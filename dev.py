@@ -3,7 +3,7 @@
     python3 dev.py demo   # simulator -> tap-tripletex -> Meltano -> target-duckdb
     python3 dev.py test   # the test suite, exactly as CI runs it
     python3 dev.py lint   # ruff check, ruff format --check and mypy, as CI's lint job
-    python3 dev.py bench  # the performance benchmark (README, "Performance"); ~10 minutes
+    python3 dev.py bench  # the performance benchmark (README, "Performance"); ~25 minutes
     python3 dev.py pin    # re-pin requirements/constraints.txt after changing dependencies
 
 Each creates `.venv` on first use and installs the pinned dependencies into it.
