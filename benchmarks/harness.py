@@ -103,19 +103,24 @@ def records(sim: Simulator, streams: list[str]) -> int:
     return sum(len(sim.records(name)) for name in streams)
 
 
+def selected_catalog(config: Path, streams: list[str]) -> dict:
+    """The tap's discovered catalog with `streams` selected and no other."""
+    discovered = subprocess.run(
+        [TAP, "--config", config, "--discover"], capture_output=True, text=True, check=True
+    )
+    catalog = json.loads(discovered.stdout)
+    for entry in catalog["streams"]:
+        for meta in entry["metadata"]:
+            if meta["breadcrumb"] == []:
+                meta["metadata"]["selected"] = entry["tap_stream_id"] in streams
+    return catalog
+
+
 def tap(url: str, streams: list[str], **settings: t.Any) -> Run:
     """tap-tripletex with `streams` selected, its output to /dev/null."""
     with tempfile.TemporaryDirectory() as tmp:
         config = Path(tmp) / "config.json"
         config.write_text(json.dumps({**TOKENS, "api_url": url, "start_date": START, **settings}))
-        discovered = subprocess.run(
-            [TAP, "--config", config, "--discover"], capture_output=True, text=True, check=True
-        )
-        catalog = json.loads(discovered.stdout)
-        for entry in catalog["streams"]:
-            for meta in entry["metadata"]:
-                if meta["breadcrumb"] == []:
-                    meta["metadata"]["selected"] = entry["tap_stream_id"] in streams
         selected = Path(tmp) / "catalog.json"
-        selected.write_text(json.dumps(catalog))
+        selected.write_text(json.dumps(selected_catalog(config, streams)))
         return timed([str(TAP), "--config", str(config), "--catalog", str(selected)])

@@ -15,7 +15,19 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from benchmarks.harness import BIN, CORE, ROOT, START, TAP, TOKENS, Run, records, simulator, timed
+from benchmarks.harness import (
+    BIN,
+    CORE,
+    ROOT,
+    START,
+    TAP,
+    TOKENS,
+    Run,
+    records,
+    selected_catalog,
+    simulator,
+    timed,
+)
 from tests.meltano_support import PostgresServer, postgres_bin
 
 TARGET = ROOT / ".meltano" / "loaders" / "target-postgres" / "venv" / "bin" / "target-postgres"
@@ -35,18 +47,6 @@ def target_postgres() -> Path:
         meltano = [str(BIN / "meltano"), "install", "loader", "target-postgres"]
         subprocess.run(meltano, cwd=ROOT, env=env, check=True, capture_output=True)
     return TARGET
-
-
-def catalog(config: Path) -> dict:
-    found = subprocess.run(
-        [TAP, "--config", config, "--discover"], capture_output=True, text=True, check=True
-    )
-    selected = json.loads(found.stdout)
-    for entry in selected["streams"]:
-        for meta in entry["metadata"]:
-            if meta["breadcrumb"] == []:
-                meta["metadata"]["selected"] = entry["tap_stream_id"] in CORE
-    return selected
 
 
 def write(folder: Path, name: str, data: t.Any) -> Path:
@@ -106,7 +106,9 @@ def tap_to_postgres(size: int = SIZE) -> None:
             folder = Path(tmp)
             (folder / "batches").mkdir()
             tap_config = {**TOKENS, "api_url": url, "start_date": START}
-            selected = write(folder, "catalog.json", catalog(write(folder, "c.json", tap_config)))
+            selected = write(
+                folder, "catalog.json", selected_catalog(write(folder, "c.json", tap_config), CORE)
+            )
             count = records(sim, CORE)
             runs = Loading(server, folder, tap_config, selected, count)
             env = server.target_env()
