@@ -69,10 +69,6 @@ class ReadAhead:
         self._heads += 1
         return self._send(context, 0, self._closed)
 
-    @property
-    def heads(self) -> int:
-        return self._heads
-
     def walk(
         self, context: dict, head: Future[requests.Response] | None = None
     ) -> Iterator[requests.Response]:

@@ -96,10 +96,10 @@ class RequestPath:
     def prepare(
         self, method: str, url: str, *, params: t.Any = None, headers: dict | None = None
     ) -> requests.PreparedRequest:
-        """A request with the HTTP session's defaults (compression, keep-alive), unsigned."""
-        return self.http.prepare_request(
-            requests.Request(method, url, params=params, headers=headers)
-        )
+        """A request with the HTTP session's default headers (compression, keep-alive),
+        unsigned (each try is signed in `send`)."""
+        merged = {**self.http.headers, **(headers or {})}
+        return requests.Request(method, url, params=params, headers=merged).prepare()
 
     def send(
         self,
