@@ -12,7 +12,7 @@ import requests
 from tripletex_simulator import Simulator
 
 from tap_tripletex.auth import TripletexSession
-from tap_tripletex.errors import GaveUpError, RateLimitExhaustedError
+from tap_tripletex.errors import AbandonedError, GaveUpError, RateLimitExhaustedError
 from tap_tripletex.ratelimit import RateLimiter, window_headers
 from tap_tripletex.requestpath import RetryPolicy
 from tests.taputil import TOKENS, make_tap, read_stream
@@ -205,12 +205,18 @@ def test_every_call_of_a_run_takes_the_one_request_path_signed_once() -> None:
 
         def counted(request: requests.PreparedRequest, **kwargs: t.Any) -> requests.Response:
             path_only = unquote(str(request.path_url).split("?")[0])
-            sent.append((path_only, "Authorization" in request.headers))
-            return send(request, **kwargs)
+            call = (path_only, "Authorization" in request.headers)
+            sent.append(call)
+            try:
+                return send(request, **kwargs)
+            except AbandonedError:  # a page asked for ahead, dropped before it went out
+                sent.remove(call)
+                raise
 
         path.send = counted  # type: ignore[method-assign]
         tap.begin_run()
         records = read_stream(tap, "ledger_account")
+        tap.end_run()  # what was asked for ahead has its answer before the server stops
     assert len(records) == len(sim.records("ledger_account")) > 4
     assert sorted(p for p, _ in sent) == sorted(p for _, p, _ in sim.requests)
     assert {p for p, _ in sent} >= {"/v2/token/session/:create", "/v2/ledger/account"}
