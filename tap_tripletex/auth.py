@@ -217,8 +217,17 @@ class TripletexSession:
 
 def _token_of(request: requests.PreparedRequest) -> str:
     """The session token a request was signed with."""
+    return _signature(request)[2]
+
+
+def company_of(request: requests.PreparedRequest) -> int:
+    """The company a request was signed as (the Basic username; 0 when unsigned)."""
+    return int(_signature(request)[0] or 0)
+
+
+def _signature(request: requests.PreparedRequest) -> tuple[str, str, str]:
     header = request.headers.get("Authorization", "")
-    return base64.b64decode(header.removeprefix("Basic ")).decode().partition(":")[2]
+    return base64.b64decode(header.removeprefix("Basic ")).decode().partition(":")
 
 
 def session_dies_at(expiration: date) -> datetime:

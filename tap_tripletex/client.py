@@ -14,6 +14,7 @@ from singer_sdk.streams.rest import PageContext
 
 from tap_tripletex import fieldsparam
 from tap_tripletex.answers import judge_page
+from tap_tripletex.auth import company_of
 from tap_tripletex.errors import CompanyAccessError, StreamUnavailableError
 from tap_tripletex.pages import decoder, page_values
 from tap_tripletex.readahead import ReadAhead
@@ -46,7 +47,6 @@ class TripletexStream(RESTStream[int]):
         self.resource = resource
         self.selected_by_default = resource.selected_by_default
         self._tap_ref = tap
-        self._company_id: int | None = None
         super().__init__(tap=tap, name=resource.name, path=resource.path)
         self.primary_keys = resource.primary_keys
         self._unavailable: set[int] = set()  # companies where the stream got 403/404
@@ -120,6 +120,8 @@ class TripletexStream(RESTStream[int]):
             self._fetch_page,
             budget=int(self.config["max_concurrency"]),
             page_size=int(self.config["page_size"]),
+            sizes=self._tap_ref.page_sizes,
+            stream=self.name,
             claim=lambda context: self._tap_ref.prefetch.claim(self.name, context),
         )
 
@@ -153,7 +155,9 @@ class TripletexStream(RESTStream[int]):
         return map(decoder.decode, page_values(response))
 
     def validate_response(self, response: requests.Response) -> None:
-        judge_page(response, stream=self.name, company_id=int(self._company_id or 0))
+        # The company the page was asked for, not the read under way: a page requested
+        # ahead (prefetch.py) is judged on a worker while another company is read.
+        judge_page(response, stream=self.name, company_id=company_of(response.request))
 
     def _fetch_page(
         self, context: dict, from_: int | None, stop: threading.Event
@@ -232,7 +236,7 @@ class TripletexStream(RESTStream[int]):
         """
         self._tap_ref.begin_run()
         context = dict(context or {})
-        self._company_id = company_id = int(context["company_id"])
+        company_id = int(context["company_id"])
         self._tap_ref.prefetch.started(self.name, context)
         companies, plan = self._tap_ref.companies, self._tap_ref.plan
         if company_id in self._unavailable:

@@ -20,6 +20,8 @@ if t.TYPE_CHECKING:
 
     import requests
 
+    from tap_tripletex.pages import PageSizes
+
     Fetch = Callable[[dict, int | None, threading.Event], requests.Response]
 
 Key = tuple[str, tuple[tuple[str, t.Any], ...]]
@@ -79,12 +81,13 @@ class Prefetcher:
     """First pages of the reads to come, requested on idle workers, claimed in order.
 
     Reads happen in the order planned: when one starts, everything planned before it
-    is dropped (never to be claimed). `held` (twice that for reads due before ones
-    already waiting) bounds the answers waiting for their read: memory, a page each.
+    is dropped (never to be claimed). `held` bounds the answers waiting for their read
+    (memory), and so does the room `sizes` gives the next read's stream; twice `held`
+    for reads due before ones already waiting (child lists: small pages).
     """
 
-    def __init__(self, pool: RequestPool, *, held: int) -> None:
-        self._pool = pool
+    def __init__(self, pool: RequestPool, *, held: int, sizes: PageSizes) -> None:
+        self._pool, self._sizes = pool, sizes
         self._held = max(1, held)
         self._lock = threading.Lock()
         self._orders: dict[Key, Order] = {}
@@ -152,13 +155,16 @@ class Prefetcher:
         Submitted outside the lock: a request that completes at once calls back here."""
         while not self._stop.is_set():
             with self._lock:
-                if not self._queue or self._pool.idle <= 0:
+                # One thread sends at a time; it looks again once its request is in
+                # `_sent` (an answer that came back at once called back meanwhile).
+                if self._sending or not self._queue or self._pool.idle <= 0:
                     return
                 # A read due before one already waiting (a child list, planned while
                 # later streams' first pages wait) may take up to `held` more.
                 due = self._queue[0][0]
                 urgent = any(due < order for order, _ in self._sent.values())
-                limit = self._held * 2 if urgent else self._held
+                room = self._sizes.room(self._queue[0][1].stream, self._held)
+                limit = self._held * 2 if urgent else room
                 if len(self._sent) + self._sending >= limit:
                     return
                 picked = self._next()

@@ -15,6 +15,7 @@ if t.TYPE_CHECKING:
 
     import requests
 
+    from tap_tripletex.pages import PageSizes
     from tap_tripletex.prefetch import RequestPool
 
     Fetch = t.Callable[[dict, int | None, threading.Event], requests.Response]
@@ -39,10 +40,13 @@ class ReadAhead:
         *,
         budget: int,
         page_size: int,
+        sizes: PageSizes,
+        stream: str,
         claim: t.Callable[[dict], Future[requests.Response] | None] = lambda _: None,
     ) -> None:
         self._pool, self._fetch, self._claim = pool, fetch, claim
         self._budget, self._page_size = max(1, budget), page_size
+        self._sizes, self._stream = sizes, stream
         self._closed = threading.Event()  # set: nothing of this read tries again
         self._walks: list[threading.Event] = []  # set: nothing of that walk tries again
         self._sent: list[Future[requests.Response]] = []
@@ -63,6 +67,11 @@ class ReadAhead:
             future.cancel()
         self._sent.clear()
 
+    def room(self) -> int:
+        """How many pages may be requested ahead of the one read: the budget, and no
+        more than AHEAD_BYTES holds of the stream's largest page (pages.PageSizes)."""
+        return self._sizes.room(self._stream, self._budget)
+
     def head(self, context: dict) -> Future[requests.Response]:
         """Request the first page of a walk to come, counted against the budget until
         that walk starts."""
@@ -75,8 +84,8 @@ class ReadAhead:
         """A list's pages in order; `head` is its first page if `head()` requested it.
 
         After a full page the next one surely exists and is requested; after the n-th
-        full page up to n are requested ahead (within the budget, less the heads
-        waiting), the ones past the next a guess, dropped if past the end."""
+        full page up to n are requested ahead (within `room`, less the heads waiting),
+        the ones past the next a guess, dropped if past the end."""
         if head is not None:
             self._heads -= 1
         stop = threading.Event()
@@ -89,7 +98,8 @@ class ReadAhead:
                 response = ahead.popleft().result()
                 paginator.advance(response)
                 full_pages += 1
-                depth = max(1, min(full_pages, self._budget - self._heads))
+                self._sizes.seen(self._stream, response)
+                depth = max(1, min(full_pages, self.room() - self._heads))
                 while not paginator.finished and len(ahead) < depth:
                     ahead.append(self._send(context, paginator.token_after(len(ahead)), stop))
                 yield response

@@ -24,6 +24,7 @@ from tap_tripletex.errors import ConfigError, Interrupted, exit_with_error
 from tap_tripletex.inputcheck import check_inputs
 from tap_tripletex.memory import tune_allocator
 from tap_tripletex.output import TapWriter
+from tap_tripletex.pages import PageSizes
 from tap_tripletex.prefetch import Prefetcher, Read, RequestPool
 from tap_tripletex.quietlog import quiet_logs
 from tap_tripletex.readplan import ReadPlan
@@ -64,7 +65,8 @@ class TapTripletex(Tap):
         # settings: a max_concurrency below 1 must not stop it.)
         workers = int(self.config.get("max_concurrency", DEFAULTS["max_concurrency"]))
         self.request_pool = RequestPool(workers)
-        self.prefetch = Prefetcher(self.request_pool, held=workers)
+        self.page_sizes = PageSizes()
+        self.prefetch = Prefetcher(self.request_pool, held=workers, sizes=self.page_sizes)
         assert isinstance(self.message_writer, TapWriter)
         self.plan = ReadPlan(self, self.message_writer)
         # The SDK's handlers exit 0 on SIGTERM, and write STATE from inside the handler,

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import threading
 import typing as t
 from collections.abc import Iterator
 
 import pytest
 from tripletex_simulator import Simulator
 
+from tap_tripletex.errors import CompanyAccessError
 from tests.singer_run import Output, discover, run_tap, select
+from tests.taputil import make_tap, read_stream
 
 CLIENTS = [5100001, 5100002, 5100003]
 STREAMS = ["currency", "customer", "invoice", "ledger_posting"]
@@ -120,3 +123,26 @@ def test_explicit_company_ids(accountant: t.Any) -> None:
     output = run_tap({**settings, "company_ids": chosen}, catalog)
     assert output.returncode == 0, output.stderr
     assert set(by_company(output, "invoice")) == set(chosen)
+
+
+def test_a_page_asked_ahead_is_judged_as_the_company_it_was_asked_for() -> None:
+    """A first page requested ahead for one company is judged on a worker while the
+    stream reads another: a refusal names the company of the page, never the one being
+    read (CI saw "4 of 3 companies failed", company 0 among them)."""
+    sim = Simulator(seed=9, size=200, companies=CLIENTS)
+    with sim.serve() as url:
+        tap = make_tap(url, start_date="2019-01-01", all_client_companies=True)
+        tap.begin_run()
+        stream = tap.streams["currency"]
+        reading, refused = CLIENTS[0], CLIENTS[1]
+        assert list(read_stream(tap, "currency"))  # the stream has read every company
+        sim.revoked_companies.add(refused)
+        stop = threading.Event()
+        for company in (reading, refused):
+            if company == refused:
+                with pytest.raises(CompanyAccessError) as refusal:
+                    stream._fetch_page({"company_id": company}, 0, stop)
+                assert refusal.value.company_id == refused
+            else:
+                assert stream._fetch_page({"company_id": company}, 0, stop).ok
+        tap.end_run()

@@ -4,15 +4,20 @@ limit, and no more requests are ever in flight than allowed."""
 
 from __future__ import annotations
 
+import io
+import json
 import threading
 import time
 import typing as t
 from collections.abc import Iterator
 
 import pytest
+import requests
 from tripletex_simulator import Simulator
 
+from tap_tripletex.pages import AHEAD_BYTES, PageSizes
 from tap_tripletex.prefetch import Prefetcher, Read, RequestPool
+from tap_tripletex.readahead import ReadAhead
 from tap_tripletex.resources import RESOURCES
 from tests.singer_run import Output, discover, run_tap, select
 
@@ -90,7 +95,7 @@ def test_first_pages_of_later_reads_are_asked_in_order_on_idle_workers() -> None
     page; reads planned before one that starts are dropped."""
     calls = Calls()
     pool = RequestPool(3)
-    prefetch = Prefetcher(pool, held=2)
+    prefetch = Prefetcher(pool, held=2, sizes=PageSizes())
     reads = [Read(name, {"company_id": c}, calls.fetch(name)) for name in "abc" for c in (1, 2)]
     prefetch.plan(reads)
     settle()
@@ -111,11 +116,70 @@ def test_first_pages_of_later_reads_are_asked_in_order_on_idle_workers() -> None
     pool.shutdown()
 
 
+@pytest.mark.parametrize(("pad", "asked"), [(10, 3), (AHEAD_BYTES, 1)])
+def test_first_pages_asked_ahead_fit_in_ahead_bytes(pad: int, asked: int) -> None:
+    """After a stream of small pages, as many first pages of later streams wait as
+    `held` allows; after one of AHEAD_BYTES, one at a time (streams not seen yet are
+    taken to be as large as the largest seen)."""
+    calls = Calls()
+    calls.release.set()
+    sizes = PageSizes()
+    sizes.seen("invoice", page(0, 1, pad))
+    pool = RequestPool(4)
+    prefetch = Prefetcher(pool, held=3, sizes=sizes)
+    prefetch.plan([Read(name, {"company_id": 1}, calls.fetch(name)) for name in "abcd"])
+    settle()
+    assert [name for name, _ in calls.asked] == list("abcd"[:asked])
+    prefetch.started("a", {"company_id": 1})
+    assert prefetch.claim("a", {"company_id": 1}) is not None
+    settle()
+    assert len(calls.asked) == asked + 1
+    pool.shutdown()
+
+
+def page(from_: int, count: int, pad: int) -> requests.Response:
+    """A full list page as Tripletex answers it, each record `pad` bytes long."""
+    values = [{"id": from_ + n, "pad": "x" * pad} for n in range(count)]
+    body = json.dumps({"from": from_, "count": count, "values": values}).encode()
+    response = requests.Response()
+    response.status_code, response.raw = 200, io.BytesIO(body)
+    return response
+
+
+@pytest.mark.parametrize(("pad", "most"), [(10, 4), (AHEAD_BYTES // 2, 1)])
+def test_a_read_asks_ahead_no_more_pages_than_fit_in_ahead_bytes(pad: int, most: int) -> None:
+    """A list of 8 full pages and more: with small pages up to the budget (4) wait ahead
+    of the one emitted; with pages of AHEAD_BYTES, one. The same goes for the first
+    pages of walks to come (a stream's next date windows); an empty page tells nothing."""
+
+    def fetch(_context: dict, from_: int | None, _stop: threading.Event) -> requests.Response:
+        return page(from_ or 0, 2 if (from_ or 0) < 16 else 0, pad)
+
+    class Counted(RequestPool):
+        submitted = 0
+
+        def submit(self, fn: t.Callable[..., t.Any], *args: t.Any) -> t.Any:
+            self.submitted += 1
+            return super().submit(fn, *args)
+
+    pool = Counted(4)
+    ahead = []
+    sizes = PageSizes()
+    with ReadAhead(pool, fetch, budget=4, page_size=2, sizes=sizes, stream="order") as read:
+        assert read.room() == 4  # nothing seen yet
+        for number, _ in enumerate(read.walk({"company_id": 1})):
+            ahead.append(pool.submitted - number - 1)  # requested, past the one emitted
+        assert read.room() == most  # first pages of walks to come, as many
+    pool.shutdown()
+    assert len(ahead) == 9
+    assert max(ahead) == most
+
+
 def test_child_lists_are_asked_ahead_once_their_stream_answered_for_the_company() -> None:
     calls = Calls()
     calls.release.set()
     pool = RequestPool(2)
-    prefetch = Prefetcher(pool, held=4)
+    prefetch = Prefetcher(pool, held=4, sizes=PageSizes())
     prefetch.plan([Read("project", {"company_id": 1}, calls.fetch("project"))])
     settle()
     prefetch.started("project", {"company_id": 1})

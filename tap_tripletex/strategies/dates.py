@@ -93,8 +93,8 @@ class DateWindows(Bookmarked):
         heads: deque[Future[requests.Response]] = deque()  # first pages of the next windows
         with stream.read_ahead() as reader:
             while windows:
-                # The window about to be read and up to max_concurrency - 1 after it.
-                while len(heads) < min(len(windows), int(stream.config["max_concurrency"])):
+                # The window about to be read and as many after it as there is room for.
+                while len(heads) < min(len(windows), reader.room()):
                     heads.append(reader.head(_window(context, *windows[len(heads)])))
                 first, end = windows.popleft()
                 yield from self._read_window(
