@@ -71,7 +71,7 @@ def cpu_bound(size: int) -> None:
     )
     print(
         f"   ratio                    : {raw.seconds / ours.seconds:.2f}x the baseline"
-        "  (target >= 0.5x)"
+        "  (target >= 0.8x)"
     )
 
 
