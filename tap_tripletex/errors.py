@@ -68,6 +68,10 @@ class Interrupted(BaseException):
         self.close_output = close_output
 
 
+class TableError(ValueError):
+    """A stream table entry that makes no sense (raised when the table is built)."""
+
+
 class OutputClosedError(Exception):
     """Stdout was closed under the tap: whatever read it (the target) stopped.
 

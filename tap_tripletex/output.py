@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+import sys
 import typing as t
 
 from singer_sdk.contrib.msgspec import MsgSpecWriter
@@ -13,6 +15,9 @@ from tap_tripletex.errors import OutputClosedError
 
 if t.TYPE_CHECKING:
     from singer_sdk import Stream
+
+
+CHUNK = 64 * 1024  # bytes of records written at once
 
 
 class TapWriter(MsgSpecWriter):
@@ -28,6 +33,11 @@ class TapWriter(MsgSpecWriter):
     names here the streams whose records carry its version (`versions`).
 
     With `batch_config`, records go to batch files instead (`batching`, batches.py).
+
+    Records are written in chunks of `CHUNK` bytes, every other message at once with
+    the records before it: a write per record (the SDK's, and under PYTHONUNBUFFERED a
+    system call each) took a third of a CPU-bound run, handing the GIL to the threads
+    reading pages at every record. A STATE never goes out before the records it covers.
     """
 
     def __init__(self) -> None:
@@ -37,6 +47,9 @@ class TapWriter(MsgSpecWriter):
         self._last_kind: str | None = None
         self.batching: BatchFiles | None = None
         self._last_state: t.Any = None
+        self._pending = bytearray()  # records not written yet
+        self._writing = False
+        self._deferred: int | None = None  # a signal that came during a write
 
     def batch(self, tap_name: str, config: t.Any) -> None:
         """From now on, records go to batch files of `config` (the SDK's BatchConfig)."""
@@ -101,12 +114,37 @@ class TapWriter(MsgSpecWriter):
             self._schemas[message.stream] = message
         elif kind == "STATE":
             self._last_state = message.value
-        self._last_kind = None  # a signal may cut into the write: then it is unknown
-        try:
-            super().write_message(message)
-        except BrokenPipeError:
-            raise OutputClosedError from None
+        self._last_kind = None  # a signal may cut in before it is noted: then it is unknown
+        self._pending += self.format_message(message)
+        if kind != "RECORD" or len(self._pending) >= CHUNK:
+            self.flush()
         self._last_kind = kind
+
+    def flush(self) -> None:
+        """Write the messages kept. A SIGINT or SIGTERM arriving meanwhile waits for the
+        write to end (`defer`): cut in between, lines would go out twice or in part."""
+        out = sys.stdout.buffer
+        self._writing = True
+        try:
+            while self._pending:  # an unbuffered stdout may take part of it
+                del self._pending[: out.write(self._pending) or 0]
+            sys.stdout.flush()
+        except BrokenPipeError:
+            self._pending.clear()  # nothing reads it any more
+            raise OutputClosedError from None
+        finally:
+            self._writing = False
+        if self._deferred is not None:
+            signum, self._deferred = self._deferred, None
+            signal.raise_signal(signum)  # its handler stops the run now
+
+    def defer(self, signum: int) -> bool:
+        """True when a write is under way: the signal is raised again once it ended. A
+        second signal is not held back."""
+        if self._writing and self._deferred is None:
+            self._deferred = signum
+            return True
+        return False
 
 
 def _maps(stream: Stream) -> list[t.Any]:

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import partial
 
+from tap_tripletex.errors import TableError
 from tap_tripletex.strategies import (
     ChangedSince,
     DateWindows,
@@ -19,7 +20,6 @@ from tap_tripletex.strategies import (
     OnePerCompany,
     PerParent,
     Replication,
-    TableError,
 )
 
 

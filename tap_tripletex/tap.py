@@ -76,8 +76,12 @@ class TapTripletex(Tap):
                 signal.signal(signum, self._interrupt)
 
     def _interrupt(self, signum: int, frame: t.Any) -> None:
-        """Stop the run where it is; main() ends its output with the last STATE."""
+        """Stop the run where it is (after the write under way, if any); main() ends its
+        output with the last STATE."""
         self.prefetch.close()
+        assert isinstance(self.message_writer, TapWriter)
+        if self.message_writer.defer(signum):
+            return
         raise Interrupted(signum, self.close_output)
 
     def close_output(self) -> None:

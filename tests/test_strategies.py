@@ -14,6 +14,7 @@ from types import SimpleNamespace
 import pytest
 from tripletex_simulator import Simulator
 
+from tap_tripletex.errors import TableError
 from tap_tripletex.resources import BY_NAME, RESOURCES, Resource, table
 from tap_tripletex.strategies import (
     ChangedSince,
@@ -22,7 +23,6 @@ from tap_tripletex.strategies import (
     Inline,
     OnePerCompany,
     PerParent,
-    TableError,
 )
 from tap_tripletex.streams import KINDS
 from tests.singer_run import EXECUTABLE, discover, run_tap, select

@@ -12,7 +12,6 @@ from tap_tripletex.strategies.base import (
     FullTable,
     OnePerCompany,
     Replication,
-    TableError,
 )
 from tap_tripletex.strategies.changes import ChangedSince
 from tap_tripletex.strategies.dates import DateWindows
@@ -28,6 +27,5 @@ __all__ = [
     "OnePerCompany",
     "PerParent",
     "Replication",
-    "TableError",
     "WithParent",
 ]

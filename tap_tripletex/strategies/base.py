@@ -10,6 +10,8 @@ from __future__ import annotations
 import typing as t
 from dataclasses import dataclass
 
+from tap_tripletex.errors import TableError
+
 if t.TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
@@ -25,10 +27,6 @@ TAP_BOOKMARKS = "INCREMENTAL (tap bookmarks)"
 (`forced_replication_method`, set by `Tap.begin_run`): incremental, but not the SDK's
 INCREMENTAL, under which the SDK would advance the bookmark from each record's key too
 and promote it when a partition ends, a second writer of it."""
-
-
-class TableError(ValueError):
-    """A stream table entry that makes no sense (raised when the table is built)."""
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,9 @@ from datetime import date, timedelta
 
 from singer_sdk.exceptions import FatalAPIError
 
-from tap_tripletex.errors import ResultSetTooLargeError
+from tap_tripletex.errors import ResultSetTooLargeError, TableError
 from tap_tripletex.replication import window_start
-from tap_tripletex.strategies.base import Bookmarked, Record, TableError
+from tap_tripletex.strategies.base import Bookmarked, Record
 from tap_tripletex.timeutil import (
     Window,
     date_windows,

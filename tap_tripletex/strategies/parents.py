@@ -7,7 +7,8 @@ from __future__ import annotations
 import typing as t
 from dataclasses import dataclass
 
-from tap_tripletex.strategies.base import Record, Replication, TableError
+from tap_tripletex.errors import TableError
+from tap_tripletex.strategies.base import Record, Replication
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
